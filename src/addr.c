@@ -1,0 +1,2 @@
+/* signetd: addr (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* signetd: alert (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* signetd: buf (to be written) */
+#include "config.h"

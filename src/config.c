@@ -1,0 +1,2 @@
+/* signetd: config (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* signetd: engine (to be written) */
+#include "config.h"

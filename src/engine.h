@@ -1,0 +1,3 @@
+#ifndef SIGNETD_ENGINE_H
+#define SIGNETD_ENGINE_H
+#endif

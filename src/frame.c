@@ -1,0 +1,2 @@
+/* signetd: frame (to be written) */
+#include "config.h"

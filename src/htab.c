@@ -1,0 +1,2 @@
+/* signetd: htab (to be written) */
+#include "config.h"

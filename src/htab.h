@@ -1,0 +1,3 @@
+#ifndef SIGNETD_HTAB_H
+#define SIGNETD_HTAB_H
+#endif

@@ -1,0 +1,2 @@
+/* signetd: imageload (to be written) */
+#include "config.h"

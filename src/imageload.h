@@ -1,0 +1,3 @@
+#ifndef SIGNETD_IMAGELOAD_H
+#define SIGNETD_IMAGELOAD_H
+#endif

@@ -1,0 +1,2 @@
+/* signetd: intern (to be written) */
+#include "config.h"

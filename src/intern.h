@@ -1,0 +1,3 @@
+#ifndef SIGNETD_INTERN_H
+#define SIGNETD_INTERN_H
+#endif

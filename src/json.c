@@ -1,0 +1,2 @@
+/* signetd: json (to be written) */
+#include "config.h"

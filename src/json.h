@@ -1,0 +1,3 @@
+#ifndef SIGNETD_JSON_H
+#define SIGNETD_JSON_H
+#endif

@@ -1,0 +1,132 @@
+/*
+ * signetd: logging to stderr with levels.
+ * When stderr is the journal (JOURNAL_STREAM set) lines carry the <N>
+ * priority prefix sd-daemon(3) describes, so the journal keeps the level.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+/*
+ * The log module is the one place that keeps process-wide settings:
+ * verbosity is set once at start and read by every module, and passing a
+ * context through every log call would only add noise.
+ */
+static int		 log_verbose;
+static int		 log_journal;
+static const char	*log_tag = "signetd";
+
+static void	 log_vlog(int, const char *, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
+void
+log_init(int verbose, const char *tag)
+{
+	log_verbose = verbose;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	if (tag != NULL)
+		log_tag = tag;
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return (log_verbose);
+}
+
+/* Syslog priorities for the journal prefix: err, warning, info, debug. */
+static void
+log_vlog(int prio, const char *errstr, const char *fmt, va_list ap)
+{
+	char	 buf[2048];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_journal)
+		fprintf(stderr, "<%d>", prio);
+	else
+		fprintf(stderr, "%s: ", log_tag);
+	if (errstr != NULL)
+		fprintf(stderr, "%s: %s\n", buf, errstr);
+	else
+		fprintf(stderr, "%s\n", buf);
+	fflush(stderr);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	log_vlog(4, strerror(saved), fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(4, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose < LOG_LVL_INFO)
+		return;
+	va_start(ap, fmt);
+	log_vlog(6, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose < LOG_LVL_DEBUG)
+		return;
+	va_start(ap, fmt);
+	log_vlog(7, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	log_vlog(3, strerror(saved), fmt, ap);
+	va_end(ap);
+	exit(2);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(3, NULL, fmt, ap);
+	va_end(ap);
+	exit(2);
+}

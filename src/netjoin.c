@@ -1,0 +1,2 @@
+/* signetd: netjoin (to be written) */
+#include "config.h"

@@ -1,0 +1,3 @@
+#ifndef SIGNETD_NETJOIN_H
+#define SIGNETD_NETJOIN_H
+#endif

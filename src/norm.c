@@ -1,0 +1,2 @@
+/* signetd: norm (to be written) */
+#include "config.h"

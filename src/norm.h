@@ -1,0 +1,3 @@
+#ifndef SIGNETD_NORM_H
+#define SIGNETD_NORM_H
+#endif

@@ -1,0 +1,2 @@
+/* signetd: output (to be written) */
+#include "config.h"

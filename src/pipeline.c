@@ -1,0 +1,2 @@
+/* signetd: pipeline (to be written) */
+#include "config.h"

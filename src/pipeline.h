@@ -1,0 +1,3 @@
+#ifndef SIGNETD_PIPELINE_H
+#define SIGNETD_PIPELINE_H
+#endif

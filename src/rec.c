@@ -1,0 +1,2 @@
+/* signetd: rec (to be written) */
+#include "config.h"

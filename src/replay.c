@@ -1,0 +1,2 @@
+/* signetd: replay (to be written) */
+#include "config.h"

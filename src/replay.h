@@ -1,0 +1,3 @@
+#ifndef SIGNETD_REPLAY_H
+#define SIGNETD_REPLAY_H
+#endif

@@ -1,0 +1,2 @@
+/* signetd: siphash (to be written) */
+#include "config.h"

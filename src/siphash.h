@@ -1,0 +1,3 @@
+#ifndef SIGNETD_SIPHASH_H
+#define SIGNETD_SIPHASH_H
+#endif

@@ -1,0 +1,2 @@
+/* signetd: syslog (to be written) */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* signetd: tstamp (to be written) */
+#include "config.h"
