@@ -1,2 +1,447 @@
-/* signetd: imageload (to be written) */
+/*
+ * signetd: rule imageload.
+ *
+ * Group key: (ImageLoaded, Signature, Signed), as the Sumo query's
+ * `stats ... by' but on the loaded file, whose signature it is. Windows are
+ * tumbling, R long, aligned to the epoch, in event time. A window closes
+ * when the watermark reaches its end: its groups with fewer than T
+ * executions are reported, most executions first, and the window is
+ * freed. A load for a window already closed is late: counted, not
+ * reported again. Only a handful of windows are ever open (W + L over R),
+ * so they sit on a sorted list; groups live in one hash table.
+ */
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
 #include "config.h"
+#include "htab.h"
+#include "imageload.h"
+#include "siphash.h"
+#include "xmalloc.h"
+
+#define IL_NONE		INT64_MIN
+#define IL_HOSTS_LINEAR	8
+
+struct il_window;
+
+struct il_group {
+	uint64_t		 h;
+	struct il_window	*win;
+	struct istr		*loaded;
+	struct istr		*signer;
+	int			 is_signed;
+	uint64_t		 executions;
+	uint32_t		 statuses;	/* bit per configured status */
+	struct istr		**hosts;	/* linear set, then hostset */
+	size_t			 nhosts;
+	size_t			 caphosts;
+	struct htab		 hostset;
+	LIST_ENTRY(il_group)	 wentry;
+};
+
+struct il_window {
+	int64_t			 start;
+	size_t			 ngroups;
+	LIST_HEAD(, il_group)	 groups;
+	TAILQ_ENTRY(il_window)	 entry;
+};
+
+struct imageload {
+	int64_t			 period;
+	uint64_t		 threshold;
+	char			*statuses[CONF_MAX_STATUSES];
+	size_t			 nstatuses;
+	struct intern		*in;		/* borrowed */
+	struct sipkey		 sk;
+	struct alert_sink	 sink;
+	int64_t			 wm;
+	int64_t			 now;
+	struct htab		 groups;
+	TAILQ_HEAD(il_windows, il_window) windows;	/* by start */
+	struct imageload_stats	 st;
+};
+
+static void	il_window_close(struct imageload *, struct il_window *);
+
+struct imageload *
+imageload_new(const struct conf *cf, struct intern *in,
+    const struct sipkey *sk, const struct alert_sink *sink)
+{
+	struct imageload	*il;
+	size_t			 i;
+
+	il = xcalloc(1, sizeof(*il));
+	il->period = cf->period;
+	il->threshold = cf->threshold;
+	for (i = 0; i < cf->nstatuses; i++)
+		il->statuses[i] = xstrdup(cf->statuses[i]);
+	il->nstatuses = cf->nstatuses;
+	il->in = in;
+	il->sk = *sk;
+	il->sink = *sink;
+	il->wm = IL_NONE;
+	htab_init(&il->groups, 64);
+	TAILQ_INIT(&il->windows);
+	return (il);
+}
+
+/* Close, in order, every window whose end the watermark has reached. */
+void
+imageload_clock(struct imageload *il, int64_t wm, int64_t now)
+{
+	struct il_window	*w;
+
+	il->wm = wm;
+	il->now = now;
+	while ((w = TAILQ_FIRST(&il->windows)) != NULL &&
+	    w->start + il->period <= wm)
+		il_window_close(il, w);
+}
+
+static int64_t
+il_window_start(const struct imageload *il, int64_t t)
+{
+	int64_t	 q = t / il->period;
+
+	if (t % il->period != 0 && t < 0)
+		q--;
+	return (q * il->period);
+}
+
+static struct il_window *
+il_window_get(struct imageload *il, int64_t start)
+{
+	struct il_window	*w, *after = NULL;
+
+	TAILQ_FOREACH_REVERSE(w, &il->windows, il_windows, entry) {
+		if (w->start == start)
+			return (w);
+		if (w->start < start) {
+			after = w;
+			break;
+		}
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->start = start;
+	LIST_INIT(&w->groups);
+	if (after != NULL)
+		TAILQ_INSERT_AFTER(&il->windows, after, w, entry);
+	else
+		TAILQ_INSERT_HEAD(&il->windows, w, entry);
+	il->st.windows++;
+	il->st.bytes += sizeof(*w);
+	return (w);
+}
+
+static int
+il_status_index(const struct imageload *il, const struct slice *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < il->nstatuses; i++)
+		if (strlen(il->statuses[i]) == s->n &&
+		    memcmp(il->statuses[i], s->p, s->n) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+static uint64_t
+il_group_hash(const struct imageload *il, int64_t start,
+    const struct rec *r)
+{
+	struct siphash	 s;
+	uint8_t		 sg = r->is_signed == TRI_TRUE;
+
+	siphash_init(&s, &il->sk);
+	siphash_add(&s, &start, sizeof(start));
+	siphash_add(&s, &sg, 1);
+	siphash_add(&s, &r->path.n, sizeof(r->path.n));
+	siphash_add(&s, r->path.p, r->path.n);
+	siphash_add(&s, r->signer.p, r->signer.n);
+	return (siphash_end(&s));
+}
+
+static int
+istr_eq(const struct istr *is, const struct slice *s)
+{
+	return (is->len == s->n && memcmp(is->s, s->p, s->n) == 0);
+}
+
+static struct il_group *
+il_group_find(struct imageload *il, struct il_window *w, uint64_t h,
+    const struct rec *r)
+{
+	struct il_group	*g;
+	size_t		 it;
+
+	for (g = htab_first(&il->groups, h, &it); g != NULL;
+	    g = htab_next(&il->groups, h, &it))
+		if (g->win == w && g->is_signed == (r->is_signed == TRI_TRUE) &&
+		    istr_eq(g->loaded, &r->path) && istr_eq(g->signer, &r->signer))
+			return (g);
+	return (NULL);
+}
+
+static struct il_group *
+il_group_new(struct imageload *il, struct il_window *w, uint64_t h,
+    const struct rec *r)
+{
+	struct il_group	*g;
+
+	g = xcalloc(1, sizeof(*g));
+	g->h = h;
+	g->win = w;
+	g->loaded = intern_get(il->in, r->path.p, r->path.n);
+	g->signer = intern_get(il->in, r->signer.p, r->signer.n);
+	g->is_signed = r->is_signed == TRI_TRUE;
+	LIST_INSERT_HEAD(&w->groups, g, wentry);
+	w->ngroups++;
+	htab_insert(&il->groups, h, g);
+	il->st.groups++;
+	il->st.bytes += sizeof(*g) + sizeof(struct htab_slot);
+	return (g);
+}
+
+static void
+il_group_free(struct imageload *il, struct il_group *g)
+{
+	size_t	 i;
+
+	htab_remove(&il->groups, g->h, g);
+	LIST_REMOVE(g, wentry);
+	g->win->ngroups--;
+	intern_put(il->in, g->loaded);
+	intern_put(il->in, g->signer);
+	for (i = 0; i < g->nhosts; i++)
+		intern_put(il->in, g->hosts[i]);
+	il->st.bytes -= sizeof(*g) + sizeof(struct htab_slot) +
+	    g->caphosts * sizeof(*g->hosts);
+	free(g->hosts);
+	if (g->hostset.s != NULL) {
+		il->st.bytes -= htab_bytes(&g->hostset);
+		htab_clear(&g->hostset);
+	}
+	free(g);
+	il->st.groups--;
+}
+
+/*
+ * Count a device once per group: a linear scan while the set is small,
+ * a hash set of the interned pointers beyond that.
+ */
+static void
+il_group_host(struct imageload *il, struct il_group *g, const struct slice *dev)
+{
+	struct istr	*d = intern_lookup(il->in, dev->p, dev->n), *e;
+	uint64_t	 h;
+	size_t		 i, it;
+
+	if (d != NULL && g->nhosts <= IL_HOSTS_LINEAR) {
+		for (i = 0; i < g->nhosts; i++)
+			if (g->hosts[i] == d)
+				return;
+	} else if (d != NULL) {
+		h = siphash(&il->sk, &d, sizeof(d));
+		for (e = htab_first(&g->hostset, h, &it); e != NULL;
+		    e = htab_next(&g->hostset, h, &it))
+			if (e == d)
+				return;
+	}
+	d = intern_get(il->in, dev->p, dev->n);
+	if (g->nhosts == g->caphosts) {
+		il->st.bytes -= g->caphosts * sizeof(*g->hosts);
+		g->caphosts = g->caphosts == 0 ? 2 : g->caphosts * 2;
+		g->hosts = xreallocarray(g->hosts, g->caphosts,
+		    sizeof(*g->hosts));
+		il->st.bytes += g->caphosts * sizeof(*g->hosts);
+	}
+	g->hosts[g->nhosts++] = d;
+	if (g->nhosts == IL_HOSTS_LINEAR + 1) {
+		htab_init(&g->hostset, 2 * IL_HOSTS_LINEAR);
+		for (i = 0; i < g->nhosts; i++)
+			htab_insert(&g->hostset, siphash(&il->sk,
+			    &g->hosts[i], sizeof(g->hosts[i])), g->hosts[i]);
+		il->st.bytes += htab_bytes(&g->hostset);
+	} else if (g->nhosts > IL_HOSTS_LINEAR + 1) {
+		il->st.bytes -= htab_bytes(&g->hostset);
+		htab_insert(&g->hostset, siphash(&il->sk, &d, sizeof(d)), d);
+		il->st.bytes += htab_bytes(&g->hostset);
+	}
+}
+
+static void
+il_alert_first(struct imageload *il, const struct il_window *w,
+    const struct rec *r)
+{
+	struct alert	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = ALERT_ALERT;
+	a.rule = RULE_IMAGELOAD;
+	a.severity = SEV_HIGH;
+	a.time = r->time;
+	a.detected_at = il->now;
+	a.device_id = r->device;
+	a.device_name = r->device_name;
+	a.has_pid = r->has_pid;
+	a.pid = r->pid;
+	a.image = r->image;
+	a.guid = r->guid;
+	a.user = r->user;
+	a.has_sha1 = r->has_sha1;
+	memcpy(a.sha1, r->sha1, sizeof(a.sha1));
+	a.has_sig = 1;
+	a.sig_signed = r->is_signed;
+	a.sig_trusted = r->is_trusted;
+	a.sig_status = r->status;
+	a.sig_signer = r->signer;
+	a.sig_source = r->source;
+	a.sig_time = r->time;
+	a.window_start = w->start;
+	a.image_loaded = r->path;
+	a.signature = r->signer;
+	a.is_signed = r->is_signed == TRI_TRUE;
+	a.count = 1;
+	a.first_seen = a.last_seen = r->time;
+	il->st.alerts++;
+	il->sink.emit(il->sink.arg, &a);
+}
+
+/*
+ * A Sysmon image load qualifies when its Signature is neither empty nor
+ * "?" and its SignatureStatus is on the configured list.
+ */
+void
+imageload_load(struct imageload *il, const struct rec *r)
+{
+	struct il_window	*w;
+	struct il_group		*g;
+	int64_t			 start;
+	uint64_t		 h;
+	int			 si;
+
+	il->st.loads++;
+	if (r->signer.n == 0 || (r->signer.n == 1 && r->signer.p[0] == '?'))
+		return;
+	if ((si = il_status_index(il, &r->status)) < 0)
+		return;
+	il->st.qualifying++;
+	start = il_window_start(il, r->time);
+	if (il->wm != IL_NONE && start + il->period <= il->wm) {
+		il->st.late++;
+		return;
+	}
+	w = il_window_get(il, start);
+	h = il_group_hash(il, start, r);
+	if ((g = il_group_find(il, w, h, r)) == NULL) {
+		g = il_group_new(il, w, h, r);
+		il_alert_first(il, w, r);
+	}
+	g->executions++;
+	g->statuses |= 1u << si;
+	il_group_host(il, g, &r->device);
+}
+
+static int
+il_group_cmp(const void *a, const void *b)
+{
+	const struct il_group	*x = *(struct il_group *const *)a;
+	const struct il_group	*y = *(struct il_group *const *)b;
+	int			 c;
+
+	if (x->executions != y->executions)
+		return (x->executions > y->executions ? -1 : 1);
+	if ((c = strcmp(x->loaded->s, y->loaded->s)) != 0)
+		return (c);
+	if ((c = strcmp(x->signer->s, y->signer->s)) != 0)
+		return (c);
+	return (x->is_signed - y->is_signed);
+}
+
+static void
+il_report(struct imageload *il, const struct il_window *w,
+    const struct il_group *g)
+{
+	struct alert	 a;
+	size_t		 i;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = ALERT_REPORT;
+	a.rule = RULE_IMAGELOAD;
+	a.severity = SEV_HIGH;
+	a.time = w->start + il->period;
+	a.detected_at = il->now;
+	a.window_start = w->start;
+	a.image_loaded = (struct slice){ g->loaded->s, g->loaded->len };
+	a.signature = (struct slice){ g->signer->s, g->signer->len };
+	a.is_signed = g->is_signed;
+	a.executions = g->executions;
+	a.hosts = g->nhosts;
+	for (i = 0; i < il->nstatuses && a.nstatuses < ALERT_MAX_STATUSES; i++)
+		if (g->statuses & (1u << i))
+			a.statuses[a.nstatuses++] = (struct slice){
+			    il->statuses[i], strlen(il->statuses[i]) };
+	il->st.reports++;
+	il->sink.emit(il->sink.arg, &a);
+}
+
+static void
+il_window_close(struct imageload *il, struct il_window *w)
+{
+	struct il_group	**v, *g;
+	size_t		 n = 0, i;
+
+	v = xreallocarray(NULL, w->ngroups + 1, sizeof(*v));
+	LIST_FOREACH(g, &w->groups, wentry)
+		v[n++] = g;
+	qsort(v, n, sizeof(*v), il_group_cmp);
+	for (i = 0; i < n; i++) {
+		if (v[i]->executions < il->threshold)
+			il_report(il, w, v[i]);
+		il_group_free(il, v[i]);
+	}
+	free(v);
+	TAILQ_REMOVE(&il->windows, w, entry);
+	il->st.windows--;
+	il->st.bytes -= sizeof(*w);
+	free(w);
+}
+
+/* At the end of a replay or at stop: close every open window. */
+void
+imageload_flush(struct imageload *il)
+{
+	struct il_window	*w;
+
+	while ((w = TAILQ_FIRST(&il->windows)) != NULL)
+		il_window_close(il, w);
+}
+
+const struct imageload_stats *
+imageload_stats(const struct imageload *il)
+{
+	return (&il->st);
+}
+
+void
+imageload_free(struct imageload *il)
+{
+	struct il_window	*w;
+	struct il_group		*g;
+	size_t			 i;
+
+	if (il == NULL)
+		return;
+	while ((w = TAILQ_FIRST(&il->windows)) != NULL) {
+		while ((g = LIST_FIRST(&w->groups)) != NULL)
+			il_group_free(il, g);
+		TAILQ_REMOVE(&il->windows, w, entry);
+		free(w);
+	}
+	htab_clear(&il->groups);
+	for (i = 0; i < il->nstatuses; i++)
+		free(il->statuses[i]);
+	free(il);
+}

@@ -1,2 +1,411 @@
-/* signetd: json (to be written) */
+/*
+ * signetd: JSON decoding into the flat field view (see json.h).
+ *
+ * yajl calls back per token. A small stack of contexts, one per nesting
+ * level, says what each map is: the record itself, MDE's `properties',
+ * Winlogbeat's `winlog' and `event_data', Winlogbeat 6's top-level
+ * `event_data', or something we skip. Keys are looked up once in a sorted
+ * table that maps (context, name) to a field slot, so the three source
+ * shapes fill the same slots and the normalizer does not care which one
+ * it got. The record is handed over when its map closes.
+ *
+ * One yajl handle serves every message: with yajl_allow_multiple_values
+ * the parser returns to its start state after each top-level value, so
+ * the handle is only rebuilt after an error or a truncated message.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
 #include "config.h"
+#include "json.h"
+#include "xmalloc.h"
+
+enum ctx {
+	CTX_SKIP = 0,		/* a map or array we do not look into */
+	CTX_RECORDS,		/* array whose maps are records */
+	CTX_ROOT,		/* a record */
+	CTX_ENVELOPE,		/* a top-level map that held "records" */
+	CTX_PROPS,		/* MDE properties */
+	CTX_WINLOG,		/* Winlogbeat winlog */
+	CTX_EVDATA		/* Sysmon EventData (any shape) */
+};
+
+#define M_ROOT		(1u << CTX_ROOT)
+#define M_PROPS		(1u << CTX_PROPS)
+#define M_WINLOG	(1u << CTX_WINLOG)
+#define M_EVDATA	(1u << CTX_EVDATA)
+
+/* What a key means: a field slot, or a context for the map it opens. */
+struct keydef {
+	const char	*name;
+	unsigned	 ctxmask;
+	int		 slot;		/* -1: none */
+	enum ctx	 child;
+};
+
+/* Sorted by name (strcmp order) for bsearch. */
+static const struct keydef keydefs[] = {
+	{ "@timestamp",		M_ROOT,		F_ATTIMESTAMP,	CTX_SKIP },
+	{ "ActionType",		M_PROPS,	F_ACTIONTYPE,	CTX_SKIP },
+	{ "Channel",		M_ROOT,		F_CHANNEL,	CTX_SKIP },
+	{ "CommandLine",	M_ROOT | M_EVDATA, F_COMMANDLINE, CTX_SKIP },
+	{ "DestinationHostname", M_ROOT | M_EVDATA, F_DESTHOST,	CTX_SKIP },
+	{ "DestinationIp",	M_ROOT | M_EVDATA, F_DESTIP,	CTX_SKIP },
+	{ "DestinationPort",	M_ROOT | M_EVDATA, F_DESTPORT,	CTX_SKIP },
+	{ "DeviceId",		M_PROPS,	F_DEVICEID,	CTX_SKIP },
+	{ "DeviceName",		M_PROPS,	F_DEVICENAME,	CTX_SKIP },
+	{ "EventID",		M_ROOT,		F_EVENTID,	CTX_SKIP },
+	{ "EventTime",		M_ROOT,		F_EVENTTIME,	CTX_SKIP },
+	{ "Hashes",		M_ROOT | M_EVDATA, F_HASHES,	CTX_SKIP },
+	{ "Hostname",		M_ROOT,		F_COMPUTER,	CTX_SKIP },
+	{ "Image",		M_ROOT | M_EVDATA, F_IMAGE,	CTX_SKIP },
+	{ "ImageLoaded",	M_ROOT | M_EVDATA, F_IMAGELOADED, CTX_SKIP },
+	{ "Initiated",		M_ROOT | M_EVDATA, F_INITIATED,	CTX_SKIP },
+	{ "InitiatingProcessAccountDomain", M_PROPS, F_IP_ACCOUNTDOMAIN,
+	    CTX_SKIP },
+	{ "InitiatingProcessAccountName", M_PROPS, F_IP_ACCOUNTNAME, CTX_SKIP },
+	{ "InitiatingProcessCommandLine", M_PROPS, F_IP_CMDLINE, CTX_SKIP },
+	{ "InitiatingProcessFileName", M_PROPS,	F_IP_FILENAME,	CTX_SKIP },
+	{ "InitiatingProcessFolderPath", M_PROPS, F_IP_FOLDERPATH, CTX_SKIP },
+	{ "InitiatingProcessId", M_PROPS,	F_IP_PID,	CTX_SKIP },
+	{ "InitiatingProcessSHA1", M_PROPS,	F_IP_SHA1,	CTX_SKIP },
+	{ "IsSigned",		M_PROPS,	F_ISSIGNED,	CTX_SKIP },
+	{ "IsTrusted",		M_PROPS,	F_ISTRUSTED,	CTX_SKIP },
+	{ "Issuer",		M_PROPS,	F_ISSUER,	CTX_SKIP },
+	{ "ProcessGuid",	M_ROOT | M_EVDATA, F_PROCESSGUID, CTX_SKIP },
+	{ "ProcessId",		M_ROOT | M_EVDATA, F_PROCESSID,	CTX_SKIP },
+	{ "Protocol",		M_ROOT | M_EVDATA | M_PROPS, F_PROTOCOL,
+	    CTX_SKIP },
+	{ "RemoteIP",		M_PROPS,	F_REMOTEIP,	CTX_SKIP },
+	{ "RemotePort",		M_PROPS,	F_REMOTEPORT,	CTX_SKIP },
+	{ "RemoteUrl",		M_PROPS,	F_REMOTEURL,	CTX_SKIP },
+	{ "SHA1",		M_PROPS,	F_SHA1,		CTX_SKIP },
+	{ "Signature",		M_ROOT | M_EVDATA, F_SIGNATURE,	CTX_SKIP },
+	{ "SignatureStatus",	M_ROOT | M_EVDATA, F_SIGSTATUS,	CTX_SKIP },
+	{ "Signed",		M_ROOT | M_EVDATA, F_SIGNED,	CTX_SKIP },
+	{ "Signer",		M_PROPS,	F_SIGNER,	CTX_SKIP },
+	{ "SourceName",		M_ROOT,		F_PROVIDER,	CTX_SKIP },
+	{ "Timestamp",		M_PROPS,	F_TIMESTAMP,	CTX_SKIP },
+	{ "User",		M_ROOT | M_EVDATA, F_USER,	CTX_SKIP },
+	{ "UtcTime",		M_ROOT | M_EVDATA, F_UTCTIME,	CTX_SKIP },
+	{ "category",		M_ROOT,		F_CATEGORY,	CTX_SKIP },
+	{ "channel",		M_WINLOG,	F_CHANNEL,	CTX_SKIP },
+	{ "computer_name",	M_ROOT | M_WINLOG, F_COMPUTER,	CTX_SKIP },
+	{ "event_data",		M_ROOT | M_WINLOG, -1,		CTX_EVDATA },
+	{ "event_id",		M_ROOT | M_WINLOG, F_EVENTID,	CTX_SKIP },
+	{ "log_name",		M_ROOT,		F_CHANNEL,	CTX_SKIP },
+	{ "properties",		M_ROOT,		-1,		CTX_PROPS },
+	{ "provider_name",	M_WINLOG,	F_PROVIDER,	CTX_SKIP },
+	{ "source_name",	M_ROOT,		F_PROVIDER,	CTX_SKIP },
+	{ "winlog",		M_ROOT,		-1,		CTX_WINLOG },
+};
+
+#define NKEYDEFS	(sizeof(keydefs) / sizeof(keydefs[0]))
+
+/* NXLog Agent 6's AddPrefix option writes EventData fields this way. */
+#define EVDATA_PREFIX	"EventData."
+
+struct json {
+	yajl_handle	 h;
+	json_record_cb	 cb;
+	void		*cbarg;
+
+	const char	*msg;		/* borrowed: the message being parsed */
+	size_t		 msglen;
+	char		*arena;		/* unescaped strings, >= msglen */
+	size_t		 arenacap;
+	size_t		 arenalen;
+
+	int		 depth;
+	enum ctx	 stack[JSON_MAX_DEPTH + 1];
+	int		 slot;		/* field of the value that follows */
+	enum ctx	 child;		/* context of the map that follows */
+	int		 records_key;	/* key "records" at the top level */
+	int		 values;	/* top-level values completed */
+	int		 records;
+	int		 too_deep;
+	struct fields	 f;
+};
+
+static const yajl_callbacks	json_callbacks;
+
+static int
+keydef_cmp(const void *k, const void *e)
+{
+	const struct slice	*key = k;
+	const struct keydef	*d = e;
+	size_t			 dl = strlen(d->name);
+	int			 c;
+
+	c = memcmp(key->p, d->name, key->n < dl ? key->n : dl);
+	if (c != 0)
+		return (c);
+	return (key->n < dl ? -1 : key->n > dl);
+}
+
+static const struct keydef *
+keydef_find(const char *p, size_t n)
+{
+	struct slice	 key = { p, n };
+
+	return (bsearch(&key, keydefs, NKEYDEFS, sizeof(keydefs[0]),
+	    keydef_cmp));
+}
+
+static void
+json_reset_handle(struct json *j)
+{
+	if (j->h != NULL)
+		yajl_free(j->h);
+	if ((j->h = yajl_alloc(&json_callbacks, NULL, j)) == NULL)
+		abort();
+	yajl_config(j->h, yajl_allow_multiple_values, 1);
+	yajl_config(j->h, yajl_dont_validate_strings, 1);
+}
+
+struct json *
+json_new(json_record_cb cb, void *arg)
+{
+	struct json	*j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->cb = cb;
+	j->cbarg = arg;
+	json_reset_handle(j);
+	return (j);
+}
+
+void
+json_free(struct json *j)
+{
+	if (j == NULL)
+		return;
+	yajl_free(j->h);
+	free(j->arena);
+	free(j);
+}
+
+static enum ctx
+json_ctx(const struct json *j)
+{
+	return (j->stack[j->depth]);
+}
+
+/*
+ * Keep a scalar if the key before it named a slot. Strings yajl had to
+ * unescape live in its own buffer until the next token, so they are
+ * copied into the arena; everything else points into the message.
+ */
+static int
+json_store(struct json *j, const unsigned char *p, size_t n, uint8_t type)
+{
+	struct fval	*v;
+	const char	*s = (const char *)p;
+
+	if (j->depth == 0) {
+		j->values++;
+		return (1);
+	}
+	if (j->slot < 0)
+		return (1);
+	v = &j->f.v[j->slot];
+	j->slot = -1;
+	if (n > UINT32_MAX)
+		return (1);
+	if (s != NULL && (s < j->msg || s + n > j->msg + j->msglen)) {
+		memcpy(j->arena + j->arenalen, s, n);
+		s = j->arena + j->arenalen;
+		j->arenalen += n;
+	}
+	v->p = s;
+	v->n = (uint32_t)n;
+	v->type = type;
+	return (1);
+}
+
+static int
+json_null_cb(void *ctx)
+{
+	return (json_store(ctx, NULL, 0, FV_NULL));
+}
+
+static int
+json_bool_cb(void *ctx, int b)
+{
+	return (json_store(ctx, NULL, 0, b ? FV_TRUE : FV_FALSE));
+}
+
+static int
+json_number_cb(void *ctx, const char *s, size_t n)
+{
+	return (json_store(ctx, (const unsigned char *)s, n, FV_NUM));
+}
+
+static int
+json_string_cb(void *ctx, const unsigned char *s, size_t n)
+{
+	return (json_store(ctx, s, n, FV_STR));
+}
+
+static int
+json_push(struct json *j, enum ctx c)
+{
+	if (j->depth >= JSON_MAX_DEPTH) {
+		j->too_deep = 1;
+		return (0);
+	}
+	j->stack[++j->depth] = c;
+	j->slot = -1;
+	j->child = CTX_SKIP;
+	return (1);
+}
+
+static int
+json_start_map_cb(void *ctx)
+{
+	struct json	*j = ctx;
+	enum ctx	 parent = json_ctx(j), c;
+
+	if (j->depth == 0 || parent == CTX_RECORDS)
+		c = CTX_ROOT;
+	else if (parent == CTX_SKIP)
+		c = CTX_SKIP;
+	else
+		c = j->child;
+	if (c == CTX_ROOT) {
+		memset(&j->f, 0, sizeof(j->f));
+		j->arenalen = 0;
+	}
+	return (json_push(j, c));
+}
+
+static int
+json_map_key_cb(void *ctx, const unsigned char *key, size_t n)
+{
+	struct json		*j = ctx;
+	enum ctx		 c = json_ctx(j);
+	const struct keydef	*d;
+	const char		*k = (const char *)key;
+	size_t			 pl = sizeof(EVDATA_PREFIX) - 1;
+
+	j->slot = -1;
+	j->child = CTX_SKIP;
+	j->records_key = 0;
+	if (c == CTX_SKIP || c == CTX_ENVELOPE)
+		return (1);
+	if (c == CTX_ROOT && j->depth == 1 && n == 7 &&
+	    memcmp(k, "records", 7) == 0) {
+		j->records_key = 1;
+		return (1);
+	}
+	if (c == CTX_ROOT && n > pl && memcmp(k, EVDATA_PREFIX, pl) == 0) {
+		k += pl;
+		n -= pl;
+		c = CTX_EVDATA;
+	}
+	if ((d = keydef_find(k, n)) == NULL || (d->ctxmask & (1u << c)) == 0)
+		return (1);
+	j->slot = d->slot;
+	j->child = d->child;
+	return (1);
+}
+
+static int
+json_end_map_cb(void *ctx)
+{
+	struct json	*j = ctx;
+
+	if (json_ctx(j) == CTX_ROOT) {
+		j->records++;
+		j->cb(j->cbarg, &j->f);
+	}
+	j->depth--;
+	j->slot = -1;
+	if (j->depth == 0)
+		j->values++;
+	return (1);
+}
+
+/* A top-level array, or "records" in a top-level map, holds records. */
+static int
+json_start_array_cb(void *ctx)
+{
+	struct json	*j = ctx;
+	enum ctx	 c = CTX_SKIP;
+
+	if (j->depth == 0)
+		c = CTX_RECORDS;
+	else if (j->records_key) {
+		j->stack[j->depth] = CTX_ENVELOPE;
+		c = CTX_RECORDS;
+	}
+	j->records_key = 0;
+	return (json_push(j, c));
+}
+
+static int
+json_end_array_cb(void *ctx)
+{
+	struct json	*j = ctx;
+
+	j->depth--;
+	j->slot = -1;
+	if (j->depth == 0)
+		j->values++;
+	return (1);
+}
+
+static const yajl_callbacks json_callbacks = {
+	json_null_cb,
+	json_bool_cb,
+	NULL,
+	NULL,
+	json_number_cb,
+	json_string_cb,
+	json_start_map_cb,
+	json_map_key_cb,
+	json_end_map_cb,
+	json_start_array_cb,
+	json_end_array_cb
+};
+
+/*
+ * Parse one message. Returns the number of records handed to the
+ * callback, or -1 with *why set; records seen before an error have
+ * already been handed over.
+ */
+int
+json_parse(struct json *j, const char *buf, size_t len, enum skip_reason *why)
+{
+	yajl_status	 st;
+
+	if (j->arenacap < len) {
+		free(j->arena);
+		j->arenacap = len < 4096 ? 4096 : len;
+		j->arena = xmalloc(j->arenacap);
+	}
+	j->msg = buf;
+	j->msglen = len;
+	j->arenalen = 0;
+	j->depth = 0;
+	j->stack[0] = CTX_SKIP;
+	j->slot = -1;
+	j->records_key = 0;
+	j->values = 0;
+	j->records = 0;
+	j->too_deep = 0;
+
+	st = yajl_parse(j->h, (const unsigned char *)buf, len);
+	if (st != yajl_status_ok || j->depth != 0 || j->values == 0) {
+		*why = j->too_deep ? SKIP_TOO_DEEP : SKIP_NOT_JSON;
+		json_reset_handle(j);
+		return (-1);
+	}
+	if (j->records == 0) {
+		*why = SKIP_UNKNOWN_SOURCE;
+		return (-1);
+	}
+	return (j->records);
+}

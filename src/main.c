@@ -1,8 +1,178 @@
-/* signetd: entry point (to be written) */
+/*
+ * signetd: detect MITRE ATT&CK T1036.001 (invalid code signature) in
+ * Windows telemetry as it streams in. Entry point: options, configuration,
+ * then either a replay of a file or the daemon.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "config.h"
+#include "conf.h"
+#include "engine.h"
+#include "log.h"
+#include "output.h"
+#include "pipeline.h"
+#include "replay.h"
+#include "siphash.h"
+
+
+struct opts {
+	const char	*conffile;
+	const char	*replay;
+	int		 test;
+	int		 verbose;
+};
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr, "usage: signetd [-tv] [-c file] [--replay file|-]\n");
+	exit(1);
+}
+
+static int64_t
+wallclock_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static void
+main_options(int argc, char *argv[], struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "replay",	required_argument,	NULL,	'R' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ NULL,		0,			NULL,	0 }
+	};
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt_long(argc, argv, "c:htv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conffile = optarg;
+			break;
+		case 't':
+			o->test = 1;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'R':
+			o->replay = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* The configuration: the file named with -c, else the embedded defaults. */
+static struct conf *
+main_config(const struct opts *o)
+{
+	struct conf	*cf = conf_new();
+	int		 errors;
+
+	if (o->conffile == NULL)
+		return (cf);
+	if ((errors = conf_load(cf, o->conffile, stderr)) > 0) {
+		fprintf(stderr, "signetd: %s: %d error%s\n", o->conffile,
+		    errors, errors == 1 ? "" : "s");
+		conf_free(cf);
+		return (NULL);
+	}
+	return (cf);
+}
+
+static void
+main_report(const struct replay_stats *rs, struct pipeline *p,
+    struct engine *e, struct outputs *out)
+{
+	const struct pipeline_stats	*ps = pipeline_stats(p);
+	size_t				 i;
+
+	fprintf(stderr, "signetd: replay: lines %llu messages %llu "
+	    "records %llu decoded %llu skipped %llu bytes %llu\n",
+	    (unsigned long long)rs->lines,
+	    (unsigned long long)ps->messages,
+	    (unsigned long long)ps->records,
+	    (unsigned long long)pipeline_decoded(p),
+	    (unsigned long long)pipeline_skipped(p),
+	    (unsigned long long)rs->bytes);
+	pipeline_print_stats(p, stderr);
+	engine_print_stats(e, stderr);
+	for (i = 0; i < outputs_count(out); i++)
+		fprintf(stderr, "signetd: output %s: written %llu errors %llu\n",
+		    outputs_name(out, i),
+		    (unsigned long long)outputs_stats(out, i)->written,
+		    (unsigned long long)outputs_stats(out, i)->errors);
+}
+
+/* --replay: the whole file through the pipeline, then flush and report. */
+static int
+main_replay(const struct opts *o, const struct conf *cf)
+{
+	struct outputs		*out;
+	struct engine		*e;
+	struct pipeline		*p;
+	struct alert_sink	 sink;
+	struct replay_stats	 rs;
+	struct sipkey		 sk;
+	char			 err[512];
+	int			 rv;
+
+	if ((out = outputs_new(cf, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return (1);
+	}
+	outputs_sink(out, &sink);
+	siphash_random_key(&sk);
+	e = engine_new(cf, &sink, &sk);
+	p = pipeline_new(e, cf->max_message);
+	rv = replay_run(o->replay, p, cf->max_message, wallclock_us, &rs);
+	engine_flush(e, wallclock_us());
+	if (outputs_flush(out) == -1)
+		rv = -1;
+	main_report(&rs, p, e, out);
+	pipeline_free(p);
+	engine_free(e);
+	outputs_free(out);
+	return (rv == 0 ? 0 : 1);
+}
 
 int
-main(void)
+main(int argc, char *argv[])
 {
-	return (0);
+	struct opts	 o;
+	struct conf	*cf;
+	int		 rv;
+
+	main_options(argc, argv, &o);
+	log_init(o.verbose, "signetd");
+	if ((cf = main_config(&o)) == NULL)
+		return (1);
+	if (o.test) {
+		if (o.verbose)
+			conf_dump(cf, stdout);
+		fprintf(stderr, "configuration OK\n");
+		conf_free(cf);
+		return (0);
+	}
+	if (o.replay == NULL) {
+		log_warnx("the live listeners are not built yet; use --replay");
+		conf_free(cf);
+		return (1);
+	}
+	rv = main_replay(&o, cf);
+	conf_free(cf);
+	return (rv);
 }

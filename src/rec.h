@@ -84,7 +84,7 @@ struct rec {
 	struct slice	 path;
 	enum tri	 is_signed;
 	enum tri	 is_trusted;
-	struct slice	 status;
+	struct slice	 status;	/* Sysmon: SignatureStatus as sent */
 	struct slice	 signer;
 	struct slice	 issuer;
 

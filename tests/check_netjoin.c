@@ -1,10 +1,374 @@
-/* placeholder: replaced by the module's real tests */
-#include <check.h>
-#include <stdlib.h>
+/*
+ * signetd tests: rule netjoin, driven through the engine with records
+ * built by hand and an injected clock.
+ */
+#include "testutil.h"
 
-START_TEST(test_netjoin_placeholder)
+#include "conf.h"
+#include "engine.h"
+#include "netjoin.h"
+
+static struct sinkbuf	 sb;
+static struct conf	*cf;
+static struct engine	*e;
+
+static void
+setup(void)
 {
-	ck_assert_int_eq(1, 1);
+	struct sipkey	 sk = { 1, 2 };
+	struct alert_sink sink = sinkbuf_sink(&sb);
+
+	cf = conf_new();
+	e = engine_new(cf, &sink, &sk);
+}
+
+static void
+teardown(void)
+{
+	engine_free(e);
+	conf_free(cf);
+}
+
+/* Rebuild the engine after a test changed the configuration. */
+static void
+reconfigure(void)
+{
+	struct sipkey	 sk = { 1, 2 };
+	struct alert_sink sink = sinkbuf_sink(&sb);
+
+	engine_free(e);
+	e = engine_new(cf, &sink, &sk);
+}
+
+static void
+push(struct rec r)
+{
+	engine_push(e, &r, T0, 0);
+}
+
+START_TEST(test_netjoin_fact_then_net)
+{
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_UNKNOWN));
+	push(mk_net("dev1", T0 + T_SEC, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_int_eq(sb.v[0].rule, RULE_NETJOIN);
+	ck_assert_uint_eq(sb.v[0].count, 1);
+	ck_assert_str_eq(sb.v[0].ip, "81.2.69.142");
+	ck_assert_str_eq(sb.v[0].key,
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	ck_assert_str_eq(sb.v[0].device, "dev1");
+	ck_assert_str_eq(sb.v[0].status, "Unsigned");
+}
+END_TEST
+
+START_TEST(test_netjoin_net_then_fact)
+{
+	push(mk_net("dev1", T0, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 0);
+	push(mk_cert("dev1", T0 + T_SEC, 0xaa, TRI_TRUE, TRI_FALSE));
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_uint_eq(sb.v[0].count, 1);
+	ck_assert_str_eq(sb.v[0].status, "Untrusted");
+}
+END_TEST
+
+START_TEST(test_netjoin_good_fact_no_alert)
+{
+	push(mk_cert("dev1", T0, 0xaa, TRI_TRUE, TRI_TRUE));
+	push(mk_net("dev1", T0 + T_SEC, 0xaa, "81.2.69.142"));
+	push(mk_cert("dev1", T0 + 2 * T_SEC, 0xaa, TRI_TRUE, TRI_UNKNOWN));
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 0);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->facts_good, 1);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->facts_unknown, 1);
+}
+END_TEST
+
+START_TEST(test_netjoin_other_device_or_hash)
+{
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev2", T0, 0xaa, "81.2.69.142"));
+	push(mk_net("dev1", T0, 0xab, "81.2.69.142"));
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 0);
+}
+END_TEST
+
+/* The window is inclusive: exactly W matches, W + 1 s does not. */
+START_TEST(test_netjoin_window_edges_fact_first)
+{
+	int64_t	 w = 24 * T_HOUR;
+
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev1", T0 + w, 0xaa, "81.2.69.142"));
+	push(mk_cert("dev1", T0 + w, 0xbb, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev1", T0 + w + w + T_SEC, 0xbb, "81.2.69.143"));
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_str_eq(sb.v[0].ip, "81.2.69.142");
+}
+END_TEST
+
+START_TEST(test_netjoin_window_edges_net_first)
+{
+	int64_t	 w = 24 * T_HOUR;
+
+	push(mk_net("dev1", T0, 0xaa, "81.2.69.142"));
+	push(mk_net("dev1", T0, 0xbb, "81.2.69.143"));
+	push(mk_cert("dev1", T0 + w, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_cert("dev1", T0 + w + T_SEC, 0xbb, TRI_FALSE, TRI_FALSE));
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_str_eq(sb.v[0].ip, "81.2.69.142");
+}
+END_TEST
+
+/* Each connection matches once, however many bad facts it meets. */
+START_TEST(test_netjoin_semi_join)
+{
+	cf->suppress = 0;
+	reconfigure();
+	push(mk_net("dev1", T0, 0xaa, "81.2.69.142"));
+	push(mk_cert("dev1", T0 + T_SEC, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_cert("dev1", T0 + 2 * T_SEC, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_cert("dev1", T0 + 3 * T_SEC, 0xaa, TRI_TRUE, TRI_FALSE));
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sinkbuf_count(&sb, RULE_NETJOIN, ALERT_ALERT), 1);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->matched, 1);
+}
+END_TEST
+
+/* Within S only the first alert goes out; the rest follow with a count. */
+START_TEST(test_netjoin_suppression)
+{
+	int	 i;
+
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	for (i = 0; i < 5; i++)
+		push(mk_net("dev1", T0 + i * 60 * T_SEC, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_uint_eq(sb.v[0].count, 1);
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 2);
+	ck_assert_uint_eq(sb.v[1].count, 4);
+	ck_assert_int_eq(sb.v[1].first_seen, T0 + 60 * T_SEC);
+	ck_assert_int_eq(sb.v[1].last_seen, T0 + 240 * T_SEC);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->suppressed, 4);
+}
+END_TEST
+
+/* A match after S has passed is sent at once, with what was counted. */
+START_TEST(test_netjoin_suppression_interval_ends)
+{
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev1", T0, 0xaa, "81.2.69.142"));
+	push(mk_net("dev1", T0 + 10 * T_SEC, 0xaa, "81.2.69.142"));
+	push(mk_net("dev1", T0 + T_HOUR, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 2);
+	ck_assert_uint_eq(sb.v[1].count, 2);
+}
+END_TEST
+
+START_TEST(test_netjoin_no_suppression)
+{
+	int	 i;
+
+	cf->suppress = 0;
+	reconfigure();
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	for (i = 0; i < 3; i++)
+		push(mk_net("dev1", T0 + i * T_SEC, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 3);
+}
+END_TEST
+
+START_TEST(test_netjoin_groups_by_remote_ip)
+{
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev1", T0, 0xaa, "81.2.69.142"));
+	push(mk_net("dev1", T0, 0xaa, "2a02:6b8::1"));
+	ck_assert_uint_eq(sb.n, 2);
+	ck_assert_str_eq(sb.v[1].ip, "2a02:6b8::1");
+}
+END_TEST
+
+/* Section 3/5: only outbound connections to public addresses count. */
+START_TEST(test_netjoin_qualification)
+{
+	static const char *internal[] = { "10.1.2.3", "192.168.0.1",
+	    "127.0.0.1", "::1", "fe80::1", "fd00::1", "::ffff:10.0.0.1",
+	    "100.64.0.1", "2001:db8::1", "ff02::1" };
+	struct rec	 r;
+	size_t		 i;
+
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	for (i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+		push(mk_net("dev1", T0, 0xaa, internal[i]));
+	push(mk_net("dev1", T0, 0xaa, "081.2.69.1"));
+	push(mk_net("dev1", T0, 0xaa, "fe80::1%12"));
+	r = mk_net("dev1", T0, 0xaa, "81.2.69.142");
+	r.pid = 4;
+	push(r);
+	r.pid = 0;
+	push(r);
+	r = mk_net("dev1", T0, 0xaa, "81.2.69.142");
+	r.outbound = TRI_FALSE;
+	push(r);
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 0);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->not_public, 10);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->bad_ip, 2);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->system_pid, 2);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->not_outbound, 1);
+	push(mk_net("dev1", T0, 0xaa, "::ffff:81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_str_eq(sb.v[0].ip, "81.2.69.142");
+}
+END_TEST
+
+/* A missing pid is "not 0 or 4"; a missing SHA1 (MDE) has no key. */
+START_TEST(test_netjoin_missing_pid_and_sha1)
+{
+	struct rec	 r;
+
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	r = mk_net("dev1", T0, 0xaa, "81.2.69.142");
+	r.has_pid = 0;
+	push(r);
+	ck_assert_uint_eq(sb.n, 1);
+	push(mk_net("dev1", T0, 0, "81.2.69.143"));
+	ck_assert_uint_eq(engine_netjoin_stats(e)->no_key, 1);
+}
+END_TEST
+
+START_TEST(test_netjoin_internal_replaced)
+{
+	struct cidr	 c;
+
+	cidr_list_clear(&cf->internal);
+	ck_assert_int_eq(cidr_parse("127.0.0.0/8", 11, &c), 0);
+	cidr_list_add(&cf->internal, &c);
+	reconfigure();
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev1", T0, 0xaa, "10.10.10.5"));
+	push(mk_net("dev1", T0, 0xaa, "127.0.0.1"));
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_str_eq(sb.v[0].ip, "10.10.10.5");
+}
+END_TEST
+
+static struct rec
+sysmon(struct rec r, const char *guid, const char *image)
+{
+	r.source = SRC_SYSMON;
+	r.guid = S(guid);
+	r.image = S(image);
+	return (r);
+}
+
+/* Sysmon without EID 1: the connection joins the load by image path. */
+START_TEST(test_netjoin_sysmon_path_key)
+{
+	struct rec	 load, net;
+
+	load = mk_cert("ws1", T0, 0x11, TRI_FALSE, TRI_FALSE);
+	load.kind = REC_LOAD;
+	load = sysmon(load, "{A-1}", "C:\\Users\\x\\MoveWMI.exe");
+	load.path = S("C:\\Users\\x\\MoveWMI.exe");
+	load.status = S("Unavailable");
+	net = sysmon(mk_net("ws1", T0 + T_SEC, 0, "81.2.69.142"), "{a-1}",
+	    "c:\\users\\X\\movewmi.EXE");
+	push(load);
+	push(net);
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_str_eq(sb.v[0].key, "path:c:\\users\\x\\movewmi.exe");
+	ck_assert_str_eq(sb.v[0].status, "Unsigned");
+	ck_assert_uint_eq(engine_netjoin_stats(e)->by_path, 1);
+}
+END_TEST
+
+/* With EID 1 the connection takes the process's SHA1, GUID caseless. */
+START_TEST(test_netjoin_sysmon_proc_key)
+{
+	struct rec	 proc, load, net;
+
+	proc = sysmon(mk_cert("ws1", T0, 0x22, TRI_UNKNOWN, TRI_UNKNOWN),
+	    "{ABC-1}", "C:\\a.exe");
+	proc.kind = REC_PROC;
+	load = sysmon(mk_cert("ws1", T0, 0x22, TRI_TRUE, TRI_FALSE),
+	    "{ABC-1}", "C:\\a.exe");
+	load.kind = REC_LOAD;
+	load.path = S("C:\\renamed.exe");
+	net = sysmon(mk_net("ws1", T0 + T_SEC, 0, "81.2.69.142"), "{abc-1}",
+	    "C:\\a.exe");
+	push(proc);
+	push(net);
+	push(load);
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_str_eq(sb.v[0].key,
+	    "2222222222222222222222222222222222222222");
+	ck_assert_uint_eq(engine_netjoin_stats(e)->by_proc, 1);
+}
+END_TEST
+
+/* A proc arriving after the connection does not re-key it (spec 8). */
+START_TEST(test_netjoin_sysmon_late_proc_no_rekey)
+{
+	struct rec	 proc, cert, net;
+
+	net = sysmon(mk_net("ws1", T0, 0, "81.2.69.142"), "{g}", "C:\\b.exe");
+	proc = sysmon(mk_cert("ws1", T0, 0x33, TRI_UNKNOWN, TRI_UNKNOWN),
+	    "{g}", "C:\\b.exe");
+	proc.kind = REC_PROC;
+	cert = mk_cert("ws1", T0, 0x33, TRI_FALSE, TRI_FALSE);
+	push(net);
+	push(proc);
+	push(cert);
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 0);
+}
+END_TEST
+
+/* Over budget: the oldest waiting groups go first, counted. */
+START_TEST(test_netjoin_memory_budget)
+{
+	const struct netjoin_stats	*st;
+	const struct engine_stats	*es;
+	char				 ip[32];
+	int				 i;
+
+	cf->state_memory = 64 * 1024;
+	reconfigure();
+	for (i = 0; i < 2000; i++) {
+		snprintf(ip, sizeof(ip), "81.2.%d.%d", i / 250, i % 250);
+		push(mk_net("dev1", T0 + i, (uint8_t)(1 + i % 200), ip));
+	}
+	st = engine_netjoin_stats(e);
+	es = engine_stats(e);
+	ck_assert_uint_gt(st->evicted_groups, 0);
+	ck_assert_uint_eq(st->evicted_events, st->evicted_groups);
+	ck_assert_uint_le(es->bytes, 64 * 1024);
+	ck_assert_uint_eq(st->groups + st->evicted_groups, 2000);
+}
+END_TEST
+
+/* Expiry frees what the watermark has passed, a bounded step at a time. */
+START_TEST(test_netjoin_expiry)
+{
+	const struct netjoin_stats	*st = engine_netjoin_stats(e);
+	int				 i;
+
+	for (i = 0; i < 100; i++)
+		push(mk_net("dev1", T0, (uint8_t)(1 + i), "81.2.69.142"));
+	push(mk_cert("dev1", T0, 0xee, TRI_TRUE, TRI_TRUE));
+	ck_assert_uint_eq(st->groups, 100);
+	push(mk_cert("dev2", T0 + 30 * T_HOUR, 0xef, TRI_TRUE, TRI_TRUE));
+	ck_assert_uint_le(engine_tick(e, T0, 10), 10);
+	for (i = 0; i < 1000; i++)
+		engine_tick(e, T0, 100);
+	ck_assert_uint_eq(st->groups, 0);
+	ck_assert_uint_eq(st->keys, 1);
+	ck_assert_uint_eq(st->waited_out, 100);
 }
 END_TEST
 
@@ -16,7 +380,26 @@ main(void)
 	SRunner	*sr;
 	int	 nf;
 
-	tcase_add_test(tc, test_netjoin_placeholder);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_netjoin_fact_then_net);
+	tcase_add_test(tc, test_netjoin_net_then_fact);
+	tcase_add_test(tc, test_netjoin_good_fact_no_alert);
+	tcase_add_test(tc, test_netjoin_other_device_or_hash);
+	tcase_add_test(tc, test_netjoin_window_edges_fact_first);
+	tcase_add_test(tc, test_netjoin_window_edges_net_first);
+	tcase_add_test(tc, test_netjoin_semi_join);
+	tcase_add_test(tc, test_netjoin_suppression);
+	tcase_add_test(tc, test_netjoin_suppression_interval_ends);
+	tcase_add_test(tc, test_netjoin_no_suppression);
+	tcase_add_test(tc, test_netjoin_groups_by_remote_ip);
+	tcase_add_test(tc, test_netjoin_qualification);
+	tcase_add_test(tc, test_netjoin_missing_pid_and_sha1);
+	tcase_add_test(tc, test_netjoin_internal_replaced);
+	tcase_add_test(tc, test_netjoin_sysmon_path_key);
+	tcase_add_test(tc, test_netjoin_sysmon_proc_key);
+	tcase_add_test(tc, test_netjoin_sysmon_late_proc_no_rekey);
+	tcase_add_test(tc, test_netjoin_memory_budget);
+	tcase_add_test(tc, test_netjoin_expiry);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
