@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Once anything has been written, p[len] is a NUL (not counted in len). */
 struct buf {
 	char	*p;
 	size_t	 len;

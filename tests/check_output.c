@@ -1,0 +1,390 @@
+/*
+ * Unit tests for output.c: file outputs round trip through temporary
+ * files, open and write errors are reported and counted, and the sink
+ * reaches the same path.
+ */
+/* mkstemp() is POSIX; -std=c11 hides it unless asked for. */
+#define _POSIX_C_SOURCE	200809L
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "config.h"
+#include "alert.h"
+#include "buf.h"
+#include "conf.h"
+#include "output.h"
+
+#define T0	INT64_C(1709287200000000)
+#define SL(s)	((struct slice){ (s), sizeof(s) - 1 })
+
+struct tmpfile {
+	char	path[64];
+};
+
+static void
+tmp_make(struct tmpfile *t)
+{
+	int	fd;
+
+	strcpy(t->path, "/tmp/check_output.XXXXXX");
+	fd = mkstemp(t->path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
+/* The whole file as a NUL-terminated string; the caller frees it. */
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	FILE	*fp;
+	char	*s;
+	long	 n;
+
+	fp = fopen(path, "rb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	ck_assert_int_ge(n, 0);
+	rewind(fp);
+	s = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
+	s[n] = '\0';
+	fclose(fp);
+	if (lenp != NULL)
+		*lenp = (size_t)n;
+	return (s);
+}
+
+static void
+sample_alert(struct alert *a, uint64_t count)
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = ALERT_ALERT;
+	a->rule = RULE_NETJOIN;
+	a->severity = SEV_HIGH;
+	a->time = T0;
+	a->detected_at = T0;
+	a->device_id = SL("dev-1");
+	a->device_name = SL("ws01");
+	a->image = SL("C:\\x\\a.exe");
+	a->has_sha1 = 1;
+	memset(a->sha1, 0xab, sizeof(a->sha1));
+	a->has_net = 1;
+	a->remote_ip.s6_addr[10] = 0xff;
+	a->remote_ip.s6_addr[11] = 0xff;
+	a->remote_ip.s6_addr[12] = 81;
+	a->remote_ip.s6_addr[13] = 2;
+	a->remote_ip.s6_addr[14] = 69;
+	a->remote_ip.s6_addr[15] = 142;
+	a->count = count;
+	a->first_seen = T0;
+	a->last_seen = T0;
+}
+
+static void
+conf_with(struct conf *c, struct conf_output *o, size_t n)
+{
+	memset(c, 0, sizeof(*c));
+	c->outputs = o;
+	c->noutputs = n;
+}
+
+/* The text of the alert as alert_json or alert_text renders it, + '\n'. */
+static char *
+rendered(const struct alert *a, enum output_format f)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	if (f == FMT_JSON)
+		alert_json(a, &b);
+	else
+		alert_text(a, &b);
+	buf_addc(&b, '\n');
+	return (b.p);
+}
+
+START_TEST(test_output_file_roundtrip)
+{
+	struct tmpfile		 tj, tt;
+	struct conf		 c;
+	struct conf_output	 o[2];
+	struct outputs		*os;
+	struct alert		 a[3];
+	struct buf		 want;
+	char			 err[256], *s, *line, *nl;
+	size_t			 i, n;
+	yajl_val		 v;
+
+	tmp_make(&tj);
+	tmp_make(&tt);
+	o[0] = (struct conf_output){ "alerts", OUT_FILE, FMT_JSON, tj.path, 1 };
+	o[1] = (struct conf_output){ "ops", OUT_FILE, FMT_TEXT, tt.path, 5 };
+	conf_with(&c, o, 2);
+	os = outputs_new(&c, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	ck_assert_uint_eq(outputs_count(os), 2);
+	ck_assert_str_eq(outputs_name(os, 0), "alerts");
+	ck_assert_str_eq(outputs_name(os, 1), "ops");
+	ck_assert_ptr_null(outputs_name(os, 2));
+	ck_assert_ptr_null(outputs_stats(os, 2));
+
+	buf_init(&want);
+	for (i = 0; i < 3; i++) {
+		sample_alert(&a[i], i + 1);
+		outputs_emit(os, &a[i]);
+	}
+	ck_assert_int_eq(outputs_flush(os), 0);
+	ck_assert_uint_eq(outputs_stats(os, 0)->written, 3);
+	ck_assert_uint_eq(outputs_stats(os, 0)->errors, 0);
+	ck_assert_uint_eq(outputs_stats(os, 1)->written, 3);
+	ck_assert_uint_eq(outputs_stats(os, 1)->errors, 0);
+	outputs_free(os);
+
+	/* JSON: three lines, each one object with its own count. */
+	s = slurp(tj.path, &n);
+	line = s;
+	for (i = 0; i < 3; i++) {
+		nl = strchr(line, '\n');
+		ck_assert_ptr_nonnull(nl);
+		*nl = '\0';
+		v = yajl_tree_parse(line, err, sizeof(err));
+		ck_assert_msg(v != NULL, "line %zu: %s", i, err);
+		ck_assert_int_eq(YAJL_GET_INTEGER(yajl_tree_get(v,
+		    (const char *[]){ "count", NULL }, yajl_t_number)),
+		    (long long)i + 1);
+		yajl_tree_free(v);
+		line = nl + 1;
+	}
+	ck_assert_str_eq(line, "");
+	free(s);
+
+	/* Text: byte for byte what alert_text gives. */
+	for (i = 0; i < 3; i++) {
+		line = rendered(&a[i], FMT_TEXT);
+		buf_adds(&want, line);
+		free(line);
+	}
+	s = slurp(tt.path, NULL);
+	ck_assert_str_eq(s, want.p);
+	free(s);
+	buf_clear(&want);
+	unlink(tj.path);
+	unlink(tt.path);
+}
+END_TEST
+
+/* Files are opened for append: what was there stays. */
+START_TEST(test_output_file_appends)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	FILE			*fp;
+	char			 err[256], *s, *want;
+
+	tmp_make(&t);
+	fp = fopen(t.path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("old line\n", fp);
+	fclose(fp);
+	o = (struct conf_output){ "f", OUT_FILE, FMT_JSON, t.path, 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	outputs_free(os);		/* closing flushes */
+	s = slurp(t.path, NULL);
+	want = rendered(&a, FMT_JSON);
+	ck_assert_int_eq(strncmp(s, "old line\n", 9), 0);
+	ck_assert_str_eq(s + 9, want);
+	free(s);
+	free(want);
+	unlink(t.path);
+}
+END_TEST
+
+/* Two outputs of one format get the same bytes. */
+START_TEST(test_output_same_format_twice)
+{
+	struct tmpfile		 t1, t2;
+	struct conf		 c;
+	struct conf_output	 o[2];
+	struct outputs		*os;
+	struct alert		 a;
+	char			 err[256], *s1, *s2;
+	size_t			 i;
+
+	tmp_make(&t1);
+	tmp_make(&t2);
+	o[0] = (struct conf_output){ "a", OUT_FILE, FMT_TEXT, t1.path, 1 };
+	o[1] = (struct conf_output){ "b", OUT_FILE, FMT_TEXT, t2.path, 2 };
+	conf_with(&c, o, 2);
+	os = outputs_new(&c, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	for (i = 0; i < 100; i++) {
+		sample_alert(&a, i);
+		outputs_emit(os, &a);
+	}
+	ck_assert_int_eq(outputs_flush(os), 0);
+	outputs_free(os);
+	s1 = slurp(t1.path, NULL);
+	s2 = slurp(t2.path, NULL);
+	ck_assert_str_eq(s1, s2);
+	ck_assert_ptr_nonnull(strstr(s1, " count=99 "));
+	free(s1);
+	free(s2);
+	unlink(t1.path);
+	unlink(t2.path);
+}
+END_TEST
+
+START_TEST(test_output_sink)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert_sink	 sink;
+	struct alert		 a;
+	char			 err[256], *s, *want;
+
+	tmp_make(&t);
+	o = (struct conf_output){ "f", OUT_FILE, FMT_TEXT, t.path, 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	outputs_sink(os, &sink);
+	sample_alert(&a, 7);
+	sink.emit(sink.arg, &a);
+	ck_assert_uint_eq(outputs_stats(os, 0)->written, 1);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	s = slurp(t.path, NULL);
+	want = rendered(&a, FMT_TEXT);
+	ck_assert_str_eq(s, want);
+	free(s);
+	free(want);
+	outputs_free(os);
+	unlink(t.path);
+}
+END_TEST
+
+/* A file that cannot be opened fails the whole set, naming the file. */
+START_TEST(test_output_open_error)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o[2];
+	char			 err[256];
+
+	tmp_make(&t);
+	o[0] = (struct conf_output){ "good", OUT_FILE, FMT_JSON, t.path, 1 };
+	o[1] = (struct conf_output){ "bad", OUT_FILE, FMT_JSON,
+	    "/nonexistent-signetd-dir/alerts.json", 4 };
+	conf_with(&c, o, 2);
+	err[0] = '\0';
+	ck_assert_ptr_null(outputs_new(&c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err,
+	    "/nonexistent-signetd-dir/alerts.json"));
+	ck_assert_ptr_nonnull(strstr(err, "bad"));
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+
+	o[1].path = NULL;
+	err[0] = '\0';
+	ck_assert_ptr_null(outputs_new(&c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "bad"));
+	unlink(t.path);
+}
+END_TEST
+
+/* /dev/full takes the open and fails the write: counted, flush says -1. */
+START_TEST(test_output_write_error)
+{
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	char			 err[256];
+
+	if (access("/dev/full", W_OK) != 0)
+		return;
+	o = (struct conf_output){ "full", OUT_FILE, FMT_JSON, "/dev/full", 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush(os), -1);
+	ck_assert_uint_eq(outputs_stats(os, 0)->errors, 1);
+	/* The next failure is seen again, not hidden behind the first. */
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush(os), -1);
+	ck_assert_uint_eq(outputs_stats(os, 0)->errors, 2);
+	outputs_free(os);
+}
+END_TEST
+
+START_TEST(test_output_stdout_and_none)
+{
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	char			 err[256];
+
+	o = (struct conf_output){ "console", OUT_STDOUT, FMT_TEXT, NULL, 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	ck_assert_uint_eq(outputs_count(os), 1);
+	ck_assert_str_eq(outputs_name(os, 0), "console");
+	ck_assert_uint_eq(outputs_stats(os, 0)->written, 0);
+	outputs_free(os);	/* must not close stdout */
+	ck_assert_int_ne(fcntl(STDOUT_FILENO, F_GETFD), -1);
+
+	conf_with(&c, NULL, 0);
+	os = outputs_new(&c, err, sizeof(err));
+	ck_assert_ptr_nonnull(os);
+	ck_assert_uint_eq(outputs_count(os), 0);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	outputs_free(os);
+	outputs_free(NULL);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("output");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 nf;
+
+	tcase_add_test(tc, test_output_file_roundtrip);
+	tcase_add_test(tc, test_output_file_appends);
+	tcase_add_test(tc, test_output_same_format_twice);
+	tcase_add_test(tc, test_output_sink);
+	tcase_add_test(tc, test_output_open_error);
+	tcase_add_test(tc, test_output_write_error);
+	tcase_add_test(tc, test_output_stdout_and_none);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
