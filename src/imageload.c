@@ -290,8 +290,6 @@ il_alert_first(struct imageload *il, const struct il_window *w,
 	a.image = r->image;
 	a.guid = r->guid;
 	a.user = r->user;
-	a.has_sha1 = r->has_sha1;
-	memcpy(a.sha1, r->sha1, sizeof(a.sha1));
 	a.has_sig = 1;
 	a.sig_signed = r->is_signed;
 	a.sig_trusted = r->is_trusted;
