@@ -275,11 +275,9 @@ frame_eof(struct framer *fr, const char *tail, size_t len, frame_msg_cb cb,
 	size_t	off;
 
 	off = frame_feed(fr, tail, len, cb, arg);
-	tail += off;
-	len -= off;
-	if (len > 0) {
+	if (off < len) {
 		if (fr->mode == FRAME_LF)
-			frame_line(fr, tail, len, cb, arg);
+			frame_line(fr, tail + off, len - off, cb, arg);
 		else
 			fr->st.truncated++;
 	}

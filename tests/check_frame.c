@@ -419,6 +419,24 @@ START_TEST(test_frame_eof_truncated)
 }
 END_TEST
 
+/* An empty read and an empty stream are no frames at all. */
+START_TEST(test_frame_empty_input)
+{
+	struct framer	fr;
+	struct sink	s = { 0 };
+	int		mode;
+
+	for (mode = FRAME_UNKNOWN; mode <= FRAME_LF; mode++) {
+		frame_init(&fr, (enum frame_mode)mode, 64);
+		ck_assert_uint_eq(frame_feed(&fr, NULL, 0, sink_cb, &s), 0);
+		frame_eof(&fr, NULL, 0, sink_cb, &s);
+		ck_assert_int_eq(fr.mode, mode);
+		assert_stats(&fr.st, 0, 0, 0, 0, 0, 0);
+	}
+	ck_assert_uint_eq(s.count, 0);
+}
+END_TEST
+
 /*
  * The same stream cut at every byte boundary, and fed one byte at a time,
  * gives the same messages and counters as in one piece.
@@ -539,6 +557,7 @@ main(void)
 	tcase_add_test(tc, test_frame_lf_huge_line);
 	tcase_add_test(tc, test_frame_lf_max_boundary);
 	tcase_add_test(tc, test_frame_eof_truncated);
+	tcase_add_test(tc, test_frame_empty_input);
 	tcase_add_test(tc, test_frame_split_everywhere);
 	tcase_add_test(tc, test_frame_hostile);
 	suite_add_tcase(s, tc);
