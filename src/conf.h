@@ -68,4 +68,9 @@ void		 conf_dump(const struct conf *, FILE *);
 int		 conf_parse_duration(const char *, int64_t *);
 int		 conf_parse_size(const char *, uint64_t *);
 
+/* The option table, for tests that check the docs name every option. */
+size_t		 conf_option_count(void);
+const char	*conf_option_name(size_t);
+const char	*conf_option_section(size_t);
+
 #endif

@@ -1,10 +1,755 @@
-/* placeholder: replaced by the module's real tests */
-#include <check.h>
+/*
+ * signetd: tests of config.c: the defaults, the value syntax, the
+ * example files, every kind of error with its exact file:line text,
+ * garbage input, and that the example configuration and the manual
+ * name every option of the table.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-START_TEST(test_config_placeholder)
+#include <check.h>
+
+#include "config.h"
+#include "addr.h"
+#include "conf.h"
+#include "xmalloc.h"
+
+#define CONF_DIR	TESTDATA "/conf"
+#define TOP		TESTDATA "/../.."
+
+#define US(x)		((int64_t)(x) * 1000000)
+
+/* The bad files; each X.conf has its expected messages in X.err. */
+static const char *const bad_files[] = {
+	"bad-duplicate", "bad-key", "bad-list", "bad-long", "bad-output",
+	"bad-section", "bad-syntax", "bad-value",
+};
+
+/* The whole of a file, or of what a FILE * holds, NUL-terminated. */
+static char *
+slurp_fp(FILE *fp)
 {
-	ck_assert_int_eq(1, 1);
+	char	*buf;
+	long	 len;
+
+	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+	len = ftell(fp);
+	ck_assert_int_ge(len, 0);
+	rewind(fp);
+	buf = malloc((size_t)len + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)len, fp), (size_t)len);
+	buf[len] = '\0';
+	return (buf);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE	*fp;
+	char	*buf;
+
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+	buf = slurp_fp(fp);
+	fclose(fp);
+	return (buf);
+}
+
+/* Load path over the defaults; *msgs gets what was reported. */
+static struct conf *
+load(const char *path, int *nerr, char **msgs)
+{
+	struct conf	*c;
+	FILE		*err;
+
+	err = tmpfile();
+	ck_assert_ptr_nonnull(err);
+	c = conf_new();
+	*nerr = conf_load(c, path, err);
+	*msgs = slurp_fp(err);
+	fclose(err);
+	return (c);
+}
+
+/* Load a file that must be clean. */
+static struct conf *
+load_ok(const char *path)
+{
+	struct conf	*c;
+	char		*msgs;
+	int		 nerr;
+
+	c = load(path, &nerr, &msgs);
+	ck_assert_msg(nerr == 0, "%s: %d errors:\n%s", path, nerr, msgs);
+	ck_assert_str_eq(msgs, "");
+	free(msgs);
+	return (c);
+}
+
+/* conf_dump() less its first line, which names the file. */
+static char *
+dump(const struct conf *c)
+{
+	FILE	*fp;
+	char	*buf, *nl;
+
+	fp = tmpfile();
+	ck_assert_ptr_nonnull(fp);
+	conf_dump(c, fp);
+	buf = slurp_fp(fp);
+	fclose(fp);
+	ck_assert_msg(strncmp(buf, "# ", 2) == 0 &&
+	    (nl = strchr(buf, '\n')) != NULL, "dump header");
+	memmove(buf, nl + 1, strlen(nl + 1) + 1);
+	return (buf);
+}
+
+/*
+ * A scratch file in the working directory (the build tree under make
+ * check); the tests of one program run one after the other.
+ */
+static char *
+write_tmp(const void *data, size_t len)
+{
+	char	*path;
+	FILE	*fp;
+
+	path = xstrdup("check_config.tmp");
+	fp = fopen(path, "wb");
+	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
+	ck_assert_int_eq(fclose(fp), 0);
+	return (path);
+}
+
+static void
+assert_cidr(const struct cidr *c, const char *want)
+{
+	struct cidr	 w;
+
+	ck_assert_int_eq(cidr_parse(want, strlen(want), &w), 0);
+	ck_assert_msg(c->plen == w.plen && memcmp(&c->net, &w.net,
+	    sizeof(w.net)) == 0, "prefix is not %s", want);
+}
+
+static void
+assert_special_prefix(const struct cidr_list *l)
+{
+	struct cidr_list	 special;
+	size_t			 i;
+
+	cidr_list_init(&special);
+	cidr_list_add_special(&special);
+	ck_assert_uint_ge(l->n, special.n);
+	for (i = 0; i < special.n; i++) {
+		ck_assert_uint_eq(l->v[i].plen, special.v[i].plen);
+		ck_assert_mem_eq(&l->v[i].net, &special.v[i].net,
+		    sizeof(special.v[i].net));
+	}
+	cidr_list_clear(&special);
+}
+
+START_TEST(test_config_defaults)
+{
+	static const char *const statuses[] = {
+		"Invalid", "Expired", "Revoked", "Untrusted"
+	};
+	struct conf	*c;
+	size_t		 i;
+
+	c = conf_new();
+	ck_assert_ptr_null(c->file);
+	ck_assert_uint_eq(c->state_memory, UINT64_C(1) << 30);
+	ck_assert_int_eq(c->lateness, US(300));
+	ck_assert_int_eq(c->future_skew, US(3600));
+	ck_assert_uint_eq(c->max_message, 65536);
+	ck_assert_int_eq(c->tick, 250000);
+	ck_assert_uint_eq(c->expire_budget, 1000);
+	ck_assert_int_eq(c->netjoin, 1);
+	ck_assert_int_eq(c->window, US(86400));
+	ck_assert_int_eq(c->suppress, US(3600));
+	assert_special_prefix(&c->internal);
+	ck_assert_uint_eq(c->internal.n, 21);
+	ck_assert_int_eq(c->imageload, 1);
+	ck_assert_int_eq(c->period, US(3600));
+	ck_assert_uint_eq(c->threshold, 10);
+	ck_assert_uint_eq(c->nstatuses, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_str_eq(c->statuses[i], statuses[i]);
+	ck_assert_uint_eq(c->noutputs, 1);
+	ck_assert_str_eq(c->outputs[0].name, "stdout");
+	ck_assert_int_eq(c->outputs[0].type, OUT_STDOUT);
+	ck_assert_int_eq(c->outputs[0].format, FMT_TEXT);
+	ck_assert_ptr_null(c->outputs[0].path);
+	conf_free(c);
+	conf_free(NULL);
+}
+END_TEST
+
+START_TEST(test_config_duration)
+{
+	static const struct {
+		const char	*s;
+		int		 ok;
+		int64_t		 us;
+	} cases[] = {
+		{ "0", 1, 0 }, { "1", 1, US(1) }, { "90", 1, US(90) },
+		{ "250ms", 1, 250000 }, { "1ms", 1, 1000 }, { "0ms", 1, 0 },
+		{ "90s", 1, US(90) }, { "5m", 1, US(300) },
+		{ "24h", 1, US(86400) }, { "30d", 1, US(30 * 86400) },
+		{ "007s", 1, US(7) },
+		{ "9223372036854s", 1, US(INT64_C(9223372036854)) },
+		{ "9223372036855s", 0, 0 },
+		{ "106751991d", 1, US(INT64_C(106751991) * 86400) },
+		{ "106751992d", 0, 0 },
+		{ "9223372036854775807ms", 0, 0 },
+		{ "99999999999999999999", 0, 0 },
+		{ "", 0, 0 }, { "s", 0, 0 }, { "-1", 0, 0 }, { "-1s", 0, 0 },
+		{ "+1s", 0, 0 }, { "1.5h", 0, 0 }, { "1h30m", 0, 0 },
+		{ "5 m", 0, 0 }, { " 5m", 0, 0 }, { "5m ", 0, 0 },
+		{ "5M", 0, 0 }, { "5H", 0, 0 }, { "5us", 0, 0 },
+		{ "5w", 0, 0 }, { "5mss", 0, 0 }, { "0x10", 0, 0 },
+	};
+	int64_t	 v;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = -42;
+		ck_assert_msg(conf_parse_duration(cases[i].s, &v) ==
+		    (cases[i].ok ? 0 : -1), "'%s'", cases[i].s);
+		if (cases[i].ok)
+			ck_assert_msg(v == cases[i].us, "'%s' gave %lld",
+			    cases[i].s, (long long)v);
+		else
+			ck_assert_int_eq(v, -42);
+	}
+}
+END_TEST
+
+START_TEST(test_config_size)
+{
+	static const struct {
+		const char	*s;
+		int		 ok;
+		uint64_t	 v;
+	} cases[] = {
+		{ "0", 1, 0 }, { "1", 1, 1 }, { "1B", 1, 1 }, { "1b", 1, 1 },
+		{ "1K", 1, 1024 }, { "1k", 1, 1024 }, { "1KB", 1, 1024 },
+		{ "1kb", 1, 1024 }, { "64K", 1, 65536 },
+		{ "16M", 1, UINT64_C(16) << 20 }, { "1G", 1, UINT64_C(1) << 30 },
+		{ "1GB", 1, UINT64_C(1) << 30 }, { "2T", 1, UINT64_C(2) << 40 },
+		{ "16777215T", 1, UINT64_C(16777215) << 40 },
+		{ "16777216T", 0, 0 },
+		{ "18446744073709551615", 1, UINT64_MAX },
+		{ "18446744073709551616", 0, 0 },
+		{ "", 0, 0 }, { "K", 0, 0 }, { "1P", 0, 0 }, { "1.5K", 0, 0 },
+		{ "1 K", 0, 0 }, { "-1K", 0, 0 }, { "1KBB", 0, 0 },
+		{ "1BK", 0, 0 }, { "1KiB", 0, 0 }, { " 1K", 0, 0 },
+	};
+	uint64_t	 v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = 42;
+		ck_assert_msg(conf_parse_size(cases[i].s, &v) ==
+		    (cases[i].ok ? 0 : -1), "'%s'", cases[i].s);
+		ck_assert_msg(v == (cases[i].ok ? cases[i].v : 42), "'%s'",
+		    cases[i].s);
+	}
+}
+END_TEST
+
+/* Booleans, through a file since they have no public parser. */
+START_TEST(test_config_bool)
+{
+	static const struct {
+		const char	*s;
+		int		 v;
+	} cases[] = {
+		{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
+		{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 },
+		{ "YES", 1 }, { "Off", 0 }, { "y", -1 }, { "2", -1 },
+		{ "yes please", -1 }, { "nope", -1 },
+	};
+	struct conf	*c;
+	char		 text[128], *path, *msgs;
+	size_t		 i;
+	int		 nerr;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[rule netjoin]\nenabled = %s\n"
+		    "[rule imageload]\nenabled = %s\n", cases[i].s,
+		    cases[i].s);
+		path = write_tmp(text, strlen(text));
+		c = load(path, &nerr, &msgs);
+		if (cases[i].v == -1)
+			ck_assert_msg(nerr == 2, "'%s' accepted", cases[i].s);
+		else {
+			ck_assert_msg(nerr == 0, "'%s': %s", cases[i].s, msgs);
+			ck_assert_int_eq(c->netjoin, cases[i].v);
+			ck_assert_int_eq(c->imageload, cases[i].v);
+		}
+		conf_free(c);
+		free(msgs);
+		remove(path);
+		free(path);
+	}
+}
+END_TEST
+
+/* The example of the brief, as operators will write it. */
+START_TEST(test_config_example)
+{
+	struct conf	*c;
+	const char	*path = CONF_DIR "/example.conf";
+
+	c = load_ok(path);
+	ck_assert_str_eq(c->file, path);
+	ck_assert_uint_eq(c->state_memory, UINT64_C(1) << 30);
+	ck_assert_int_eq(c->window, US(86400));
+	ck_assert_int_eq(c->suppress, US(3600));
+	/* internal = 127.0.0.0/8, ::1/128 replaces the default list. */
+	ck_assert_uint_eq(c->internal.n, 2);
+	assert_cidr(&c->internal.v[0], "127.0.0.0/8");
+	assert_cidr(&c->internal.v[1], "::1/128");
+	ck_assert_int_eq(c->period, US(3600));
+	ck_assert_uint_eq(c->threshold, 10);
+	ck_assert_uint_eq(c->nstatuses, 4);
+	ck_assert_str_eq(c->statuses[3], "Untrusted");
+	/* [output console] replaces the built-in stdout output. */
+	ck_assert_uint_eq(c->noutputs, 1);
+	ck_assert_str_eq(c->outputs[0].name, "console");
+	ck_assert_int_eq(c->outputs[0].type, OUT_STDOUT);
+	ck_assert_int_eq(c->outputs[0].format, FMT_JSON);
+	ck_assert_int_eq(c->outputs[0].line, 14);
+	/* What the file leaves out keeps its default. */
+	ck_assert_int_eq(c->lateness, US(300));
+	ck_assert_int_eq(c->netjoin, 1);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_config_syntax)
+{
+	struct conf	*c;
+
+	c = load_ok(CONF_DIR "/syntax.conf");
+	ck_assert_uint_eq(c->state_memory, UINT64_C(512) << 20);
+	ck_assert_int_eq(c->lateness, US(30));
+	ck_assert_int_eq(c->tick, US(1));
+	ck_assert_int_eq(c->netjoin, 0);
+	ck_assert_int_eq(c->suppress, 0);
+	/* default, then two more on continuation lines. */
+	assert_special_prefix(&c->internal);
+	ck_assert_uint_eq(c->internal.n, 23);
+	assert_cidr(&c->internal.v[21], "2001:db8:1::/48");
+	assert_cidr(&c->internal.v[22], "192.0.2.1");
+	ck_assert_uint_eq(c->nstatuses, 2);
+	ck_assert_str_eq(c->statuses[0], "Invalid");
+	ck_assert_str_eq(c->statuses[1], "Expired");
+	ck_assert_uint_eq(c->noutputs, 1);
+	ck_assert_str_eq(c->outputs[0].name, "stdout");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_config_bom_crlf)
+{
+	struct conf	*c;
+
+	c = load_ok(CONF_DIR "/bom-crlf.conf");
+	ck_assert_int_eq(c->tick, US(2));
+	ck_assert_uint_eq(c->noutputs, 2);
+	ck_assert_str_eq(c->outputs[0].name, "file1");
+	ck_assert_int_eq(c->outputs[0].type, OUT_FILE);
+	ck_assert_int_eq(c->outputs[0].format, FMT_JSON);
+	ck_assert_str_eq(c->outputs[0].path, "/var/log/signetd/alerts.json");
+	ck_assert_int_eq(c->outputs[0].line, 4);
+	ck_assert_str_eq(c->outputs[1].name, "out.2_x-y");
+	ck_assert_int_eq(c->outputs[1].type, OUT_STDOUT);
+	ck_assert_int_eq(c->outputs[1].format, FMT_TEXT);
+	ck_assert_ptr_null(c->outputs[1].path);
+	conf_free(c);
+}
+END_TEST
+
+/* A file that sets little leaves the rest as conf_load found it. */
+START_TEST(test_config_on_top)
+{
+	static const char	 text[] = "[signetd]\ntick = 1s\n";
+	struct conf		*c;
+	char			*path, *msgs;
+	int			 nerr;
+
+	path = write_tmp(text, sizeof(text) - 1);
+	c = conf_new();
+	c->window = US(60);
+	ck_assert_int_eq(conf_load(c, path, NULL), 0);
+	ck_assert_int_eq(c->tick, US(1));
+	ck_assert_int_eq(c->window, US(60));
+	ck_assert_uint_eq(c->noutputs, 1);
+	conf_free(c);
+	c = load(path, &nerr, &msgs);
+	ck_assert_int_eq(c->window, US(86400));
+	conf_free(c);
+	free(msgs);
+	remove(path);
+	free(path);
+}
+END_TEST
+
+/* Replace each @FILE@ of the expected messages by the path. */
+static char *
+expand(const char *tmpl, const char *path)
+{
+	size_t		 n = 1;
+	const char	*p;
+	char		*out, *o;
+
+	for (p = tmpl; *p != '\0'; p++)
+		n += strncmp(p, "@FILE@", 6) == 0 ? strlen(path) : 1;
+	out = o = malloc(n);
+	ck_assert_ptr_nonnull(out);
+	for (p = tmpl; *p != '\0'; ) {
+		if (strncmp(p, "@FILE@", 6) == 0) {
+			memcpy(o, path, strlen(path));
+			o += strlen(path);
+			p += 6;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return (out);
+}
+
+static void
+check_bad(const char *name)
+{
+	char		 conf[512], err[512];
+	char		*want, *tmpl, *msgs;
+	struct conf	*c;
+	const char	*p;
+	int		 nerr, lines = 0;
+
+	snprintf(conf, sizeof(conf), "%s/%s.conf", CONF_DIR, name);
+	snprintf(err, sizeof(err), "%s/%s.err", CONF_DIR, name);
+	tmpl = slurp(err);
+	want = expand(tmpl, conf);
+	for (p = want; *p != '\0'; p++)
+		lines += *p == '\n';
+	c = load(conf, &nerr, &msgs);
+	ck_assert_msg(strcmp(msgs, want) == 0, "%s: got\n%s\nwant\n%s",
+	    name, msgs, want);
+	ck_assert_int_eq(nerr, lines);
+	ck_assert_int_gt(nerr, 0);
+	conf_free(c);
+	free(msgs);
+	free(want);
+	free(tmpl);
+}
+
+START_TEST(test_config_errors)
+{
+	check_bad(bad_files[_i]);
+}
+END_TEST
+
+START_TEST(test_config_unreadable)
+{
+	struct conf	*c;
+	char		*msgs;
+	int		 nerr;
+
+	c = load(CONF_DIR "/no-such-file.conf", &nerr, &msgs);
+	ck_assert_int_eq(nerr, 1);
+	ck_assert_str_eq(msgs, CONF_DIR "/no-such-file.conf: "
+	    "No such file or directory\n");
+	/* The defaults are still whole. */
+	ck_assert_uint_eq(c->noutputs, 1);
+	conf_free(c);
+	free(msgs);
+
+	c = load(CONF_DIR, &nerr, &msgs);
+	ck_assert_int_eq(nerr, 1);
+	ck_assert_str_eq(msgs, CONF_DIR ": Is a directory\n");
+	conf_free(c);
+	free(msgs);
+}
+END_TEST
+
+/* A 100 KB line, a NUL byte: one message each, nothing else breaks. */
+START_TEST(test_config_long_line)
+{
+	static const char	 head[] = "[signetd]\ntick = 1s\nx = ";
+	static const char	 tail[] = "\n\0tick = 2s\nlateness = 1m\n";
+	size_t			 len = 100 * 1024;
+	struct conf		*c;
+	char			*text, *path, *msgs, want[600];
+	int			 nerr;
+
+	text = malloc(len);
+	ck_assert_ptr_nonnull(text);
+	memset(text, 'a', len);
+	memcpy(text, head, sizeof(head) - 1);
+	memcpy(text + len - sizeof(tail) + 1, tail, sizeof(tail) - 1);
+	path = write_tmp(text, len);
+	c = load(path, &nerr, &msgs);
+	snprintf(want, sizeof(want), "%s:3: line too long (more than 197 "
+	    "characters)\n%s:4: NUL byte in line\n", path, path);
+	ck_assert_str_eq(msgs, want);
+	ck_assert_int_eq(nerr, 2);
+	ck_assert_int_eq(c->tick, US(1));
+	ck_assert_int_eq(c->lateness, US(60));
+	conf_free(c);
+	free(msgs);
+	remove(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
+/*
+ * Random bytes, and random lines made of the characters that matter to
+ * the syntax: conf_load must report, never crash nor leak (ASan).
+ */
+START_TEST(test_config_garbage)
+{
+	static const char	 alphabet[] = "[]=;#:, \t\n\r\\\"/.-_01sKmhd"
+	    "outputrulenetjoinimageloadsignetdtypefilestdoutinternal\xff";
+	uint32_t		 seed = 0x5eed;
+	char			*text, *path;
+	struct conf		*c;
+	size_t			 len, i;
+	int			 round, nerr, bad = 0;
+
+	text = malloc(65536);
+	ck_assert_ptr_nonnull(text);
+	for (round = 0; round < 200; round++) {
+		seed = seed * 1103515245 + 12345;
+		len = (seed >> 8) % 65536;
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			text[i] = round % 2 == 0 ? (char)(seed >> 16) :
+			    alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		path = write_tmp(text, len);
+		c = conf_new();
+		nerr = conf_load(c, path, NULL);
+		ck_assert_int_ge(nerr, 0);
+		bad += nerr > 0;
+		conf_free(c);
+		remove(path);
+		free(path);
+	}
+	ck_assert_int_ge(bad, 190);
+	free(text);
+}
+END_TEST
+
+/* The dump is a configuration file that loads to the same. */
+static void
+check_roundtrip(struct conf *c)
+{
+	char		*d1, *d2, *path;
+	struct conf	*c2;
+
+	d1 = dump(c);
+	path = write_tmp(d1, strlen(d1));
+	c2 = load_ok(path);
+	d2 = dump(c2);
+	ck_assert_str_eq(d1, d2);
+	conf_free(c2);
+	remove(path);
+	free(path);
+	free(d1);
+	free(d2);
+}
+
+START_TEST(test_config_dump_roundtrip)
+{
+	struct conf	*c;
+	char		*d;
+
+	c = conf_new();
+	check_roundtrip(c);
+	d = dump(c);
+	ck_assert_ptr_nonnull(strstr(d, "\n[rule netjoin]\n"));
+	ck_assert_ptr_nonnull(strstr(d, "\nwindow = 1d\n"));
+	ck_assert_ptr_nonnull(strstr(d, "\ntick = 250ms\n"));
+	ck_assert_ptr_nonnull(strstr(d, "\nstate_memory = 1G\n"));
+	ck_assert_ptr_nonnull(strstr(d, "\ninternal = default\n"));
+	ck_assert_ptr_nonnull(strstr(d, "\n[output stdout]\n"));
+	ck_assert_ptr_nonnull(strstr(d, "\ntype = stdout\n"));
+	free(d);
+	conf_free(c);
+	c = load_ok(CONF_DIR "/syntax.conf");
+	check_roundtrip(c);
+	d = dump(c);
+	ck_assert_ptr_nonnull(strstr(d, "\ninternal = default, "
+	    "2001:db8:1::/48, 192.0.2.1/32\n"));
+	free(d);
+	conf_free(c);
+	c = load_ok(CONF_DIR "/bom-crlf.conf");
+	check_roundtrip(c);
+	conf_free(c);
+	/* Long lists come out over continuation lines. */
+	c = load_ok(CONF_DIR "/long-lists.conf");
+	ck_assert_uint_eq(c->internal.n, 21 + 40);
+	ck_assert_uint_eq(c->nstatuses, 16);
+	check_roundtrip(c);
+	conf_free(c);
+	c = load_ok(CONF_DIR "/example.conf");
+	check_roundtrip(c);
+	d = dump(c);
+	ck_assert_ptr_nonnull(strstr(d, "\ninternal = 127.0.0.0/8, "
+	    "::1/128\n"));
+	free(d);
+	conf_free(c);
+}
+END_TEST
+
+/* etc/signetd.conf shows the defaults: it loads to what conf_new gives. */
+START_TEST(test_config_etc_is_default)
+{
+	struct conf	*def, *etc;
+	char		*d1, *d2;
+
+	def = conf_new();
+	etc = load_ok(TOP "/etc/signetd.conf");
+	d1 = dump(def);
+	d2 = dump(etc);
+	ck_assert_str_eq(d2, d1);
+	free(d1);
+	free(d2);
+	conf_free(def);
+	conf_free(etc);
+}
+END_TEST
+
+START_TEST(test_config_option_table)
+{
+	size_t	 i, j, n;
+
+	n = conf_option_count();
+	ck_assert_uint_eq(n, 17);
+	ck_assert_ptr_null(conf_option_name(n));
+	ck_assert_ptr_null(conf_option_section(n));
+	ck_assert_str_eq(conf_option_name(0), "state_memory");
+	ck_assert_str_eq(conf_option_section(0), "signetd");
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			ck_assert_msg(strcmp(conf_option_section(i),
+			    conf_option_section(j)) != 0 ||
+			    strcmp(conf_option_name(i),
+			    conf_option_name(j)) != 0, "%s twice",
+			    conf_option_name(i));
+}
+END_TEST
+
+/*
+ * The section a documentation line opens, or NULL: "[name]" in the
+ * example file (commented out or not), ".Ss [name]" in the manual.
+ * Output sections all count as "output".
+ */
+static const char *
+doc_section(const char *line, char *buf, size_t len)
+{
+	const char	*e;
+
+	line += strspn(line, "#");
+	if (strncmp(line, ".Ss ", 4) == 0)
+		line += 4;
+	if (*line != '[' || (e = strchr(line, ']')) == NULL)
+		return (NULL);
+	snprintf(buf, len, "%.*s", (int)(e - line - 1), line + 1);
+	if (strncmp(buf, "output ", 7) == 0)
+		buf[6] = '\0';
+	return (buf);
+}
+
+/* Does the line document key: "key =" (maybe commented), ".It Cm key"? */
+static int
+doc_key(const char *line, const char *key)
+{
+	size_t	 n = strlen(key);
+
+	if (strncmp(line, ".It Cm ", 7) == 0)
+		return (strncmp(line + 7, key, n) == 0 && line[7 + n] == ' ');
+	line += strspn(line, "#");
+	return (strncmp(line, key, n) == 0 && strncmp(line + n, " = ",
+	    3) == 0);
+}
+
+/* Every option of the table is documented in its section of the file. */
+static void
+check_documented(const char *path)
+{
+	char		*text, *line, *nl, sec[64], cur[64] = "";
+	size_t		 i, n = conf_option_count();
+	int		*found;
+
+	found = xcalloc(n, sizeof(*found));
+	text = slurp(path);
+	for (line = text; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = '\0';
+		if (doc_section(line, sec, sizeof(sec)) != NULL) {
+			snprintf(cur, sizeof(cur), "%s", sec);
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(cur, conf_option_section(i)) == 0 &&
+			    doc_key(line, conf_option_name(i)))
+				found[i] = 1;
+	}
+	for (i = 0; i < n; i++)
+		ck_assert_msg(found[i], "%s: option %s of [%s] is missing",
+		    path, conf_option_name(i), conf_option_section(i));
+	free(text);
+	free(found);
+}
+
+START_TEST(test_config_documented)
+{
+	check_documented(TOP "/etc/signetd.conf");
+	check_documented(TOP "/man/signetd.conf.5");
+}
+END_TEST
+
+/* The EXAMPLES of signetd.conf(5) load clean; the first is example.conf. */
+START_TEST(test_config_man_examples)
+{
+	char		*man, *ex, *p, *e, *block, *path, *want;
+	struct conf	*c;
+	int		 n = 0;
+
+	man = slurp(TOP "/man/signetd.conf.5");
+	want = slurp(CONF_DIR "/example.conf");
+	ex = strstr(man, "\n.Sh EXAMPLES\n");
+	ck_assert_ptr_nonnull(ex);
+	for (p = ex; (p = strstr(p, "\n.Bd -literal")) != NULL; p = e) {
+		p = strchr(p + 1, '\n') + 1;
+		e = strstr(p, "\n.Ed\n");
+		ck_assert_ptr_nonnull(e);
+		block = xstrndup(p, (size_t)(e - p) + 1);
+		if (n++ == 0)
+			ck_assert_str_eq(block, want);
+		path = write_tmp(block, strlen(block));
+		c = load_ok(path);
+		conf_free(c);
+		remove(path);
+		free(path);
+		free(block);
+	}
+	ck_assert_int_eq(n, 2);
+	free(want);
+	free(man);
 }
 END_TEST
 
@@ -16,7 +761,25 @@ main(void)
 	SRunner	*sr;
 	int	 nf;
 
-	tcase_add_test(tc, test_config_placeholder);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_config_defaults);
+	tcase_add_test(tc, test_config_duration);
+	tcase_add_test(tc, test_config_size);
+	tcase_add_test(tc, test_config_bool);
+	tcase_add_test(tc, test_config_example);
+	tcase_add_test(tc, test_config_syntax);
+	tcase_add_test(tc, test_config_bom_crlf);
+	tcase_add_test(tc, test_config_on_top);
+	tcase_add_loop_test(tc, test_config_errors, 0,
+	    sizeof(bad_files) / sizeof(bad_files[0]));
+	tcase_add_test(tc, test_config_unreadable);
+	tcase_add_test(tc, test_config_long_line);
+	tcase_add_test(tc, test_config_garbage);
+	tcase_add_test(tc, test_config_dump_roundtrip);
+	tcase_add_test(tc, test_config_etc_is_default);
+	tcase_add_test(tc, test_config_option_table);
+	tcase_add_test(tc, test_config_documented);
+	tcase_add_test(tc, test_config_man_examples);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
