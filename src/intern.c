@@ -78,20 +78,44 @@ intern_lookup(struct intern *in, const char *s, size_t n)
 	return (intern_find(in, siphash(&in->key, s, n), s, n));
 }
 
+static int
+lower_eq(const char *low, const char *s, size_t n)
+{
+	size_t	 i;
+	char	 c;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (low[i] != c)
+			return (0);
+	}
+	return (1);
+}
+
+/* The interned ASCII lower-case form of s, hashed and compared in place. */
 struct istr *
 intern_get_lower(struct intern *in, const char *s, size_t n)
 {
-	char		 stackbuf[512], *low;
+	struct siphash	 sh;
 	struct istr	*is;
-	size_t		 i;
+	uint64_t	 h;
+	size_t		 it, i;
 
-	low = n <= sizeof(stackbuf) ? stackbuf : xmalloc(n);
+	siphash_init(&sh, &in->key);
+	siphash_add_lower(&sh, s, n);
+	h = siphash_end(&sh);
+	for (is = htab_first(&in->t, h, &it); is != NULL;
+	    is = htab_next(&in->t, h, &it))
+		if (is->len == n && lower_eq(is->s, s, n)) {
+			is->refs++;
+			return (is);
+		}
+	is = intern_add(in, h, s, n);
 	for (i = 0; i < n; i++)
-		low[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 'a' - 'A' :
-		    s[i];
-	is = intern_get(in, low, n);
-	if (low != stackbuf)
-		free(low);
+		if (is->s[i] >= 'A' && is->s[i] <= 'Z')
+			is->s[i] += 'a' - 'A';
 	return (is);
 }
 

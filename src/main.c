@@ -80,13 +80,10 @@ static struct conf *
 main_config(const struct opts *o)
 {
 	struct conf	*cf = conf_new();
-	int		 errors;
 
 	if (o->conffile == NULL)
 		return (cf);
-	if ((errors = conf_load(cf, o->conffile, stderr)) > 0) {
-		fprintf(stderr, "signetd: %s: %d error%s\n", o->conffile,
-		    errors, errors == 1 ? "" : "s");
+	if (conf_load(cf, o->conffile, stderr) > 0) {
 		conf_free(cf);
 		return (NULL);
 	}

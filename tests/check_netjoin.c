@@ -299,6 +299,7 @@ START_TEST(test_netjoin_sysmon_proc_key)
 	    "{ABC-1}", "C:\\a.exe");
 	load.kind = REC_LOAD;
 	load.path = S("C:\\renamed.exe");
+	load.signer = S("");	/* keep rule imageload out of it */
 	net = sysmon(mk_net("ws1", T0 + T_SEC, 0, "81.2.69.142"), "{abc-1}",
 	    "C:\\a.exe");
 	push(proc);

@@ -24,17 +24,30 @@ one_cb(void *arg, const struct fields *f)
 	o->rc = norm_record(f, &o->r, &o->why);
 }
 
+static struct one	 last;
+static struct json	*j;
+
+static void
+setup(void)
+{
+	j = json_new(one_cb, &last);
+}
+
+static void
+teardown(void)
+{
+	json_free(j);
+}
+
+/* The record borrows from the decoder, which lives for the whole test. */
 static struct one *
 norm_line(const char *line)
 {
-	static struct one	 o;
-	struct json		*j = json_new(one_cb, &o);
 	enum skip_reason	 why;
 
-	memset(&o, 0, sizeof(o));
+	memset(&last, 0, sizeof(last));
 	ck_assert_int_eq(json_parse(j, line, strlen(line), &why), 1);
-	json_free(j);
-	return (&o);
+	return (&last);
 }
 
 static void
@@ -264,6 +277,7 @@ main(void)
 	SRunner	*sr;
 	int	 nf;
 
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_norm_sysmon_load);
 	tcase_add_test(tc, test_norm_sysmon_net);
 	tcase_add_test(tc, test_norm_sysmon_initiated_strict);
