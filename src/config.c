@@ -963,10 +963,10 @@ conf_line_key(struct conf_parse *p, char *buf, char *s)
 }
 
 /*
- * Sort one line for inih, in place. The checks here are what inih leaves
- * out: a bad line stops inih only at the first one, so every bad line is
- * reported here and handed to inih blank. Indentation is kept only on a
- * list continuation, which inih passes to the handler as such.
+ * Sort one line for inih, in place. inih tells only the line number of
+ * the first bad line, and never calls the handler for it; so every bad
+ * line is reported here and handed to inih blank. Indentation is kept
+ * only on a list continuation, which inih passes to the handler.
  */
 static void
 conf_line(struct conf_parse *p, char *buf)

@@ -312,13 +312,15 @@ check_boundaries(const struct boundary *b, size_t n)
 
 START_TEST(test_addr_special_v4)
 {
-	check_boundaries(special_v4, sizeof(special_v4) / sizeof(special_v4[0]));
+	check_boundaries(special_v4,
+	    sizeof(special_v4) / sizeof(special_v4[0]));
 }
 END_TEST
 
 START_TEST(test_addr_special_v6)
 {
-	check_boundaries(special_v6, sizeof(special_v6) / sizeof(special_v6[0]));
+	check_boundaries(special_v6,
+	    sizeof(special_v6) / sizeof(special_v6[0]));
 }
 END_TEST
 
