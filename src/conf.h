@@ -30,6 +30,40 @@ struct conf_output {
 	int			 line;		/* where the section starts */
 };
 
+enum listen_proto {
+	PROTO_UDP = 0,
+	PROTO_TCP,
+	PROTO_TLS
+};
+
+enum client_cert {
+	CLIENT_CERT_NONE = 0,
+	CLIENT_CERT_OPTIONAL,
+	CLIENT_CERT_REQUIRE
+};
+
+#define CONF_MAX_ADDRS		8
+
+/* [listen NAME]: one socket per address, all on the same port. */
+struct conf_listen {
+	char			*name;
+	enum listen_proto	 proto;
+	char			*addresses[CONF_MAX_ADDRS];	/* literal IPs */
+	size_t			 naddresses;
+	uint16_t		 port;
+	struct cidr_list	 allow;		/* empty: every sender */
+	uint64_t		 max_connections;	/* per listener */
+	uint64_t		 max_per_source;	/* per sender address */
+	int64_t			 idle_timeout;	/* µs */
+	uint64_t		 rcvbuf;	/* UDP SO_RCVBUF, 0: system's */
+	char			*cert_file;	/* TLS */
+	char			*key_file;
+	char			*ca_file;
+	enum client_cert	 client_cert;
+	int64_t			 handshake_timeout;	/* µs */
+	int			 line;		/* where the section starts */
+};
+
 #define CONF_MAX_STATUSES	16
 
 struct conf {
@@ -42,6 +76,8 @@ struct conf {
 	uint64_t	 max_message;	/* bytes */
 	int64_t		 tick;		/* µs between expiry ticks (live) */
 	uint64_t	 expire_budget;	/* entries examined per tick */
+	int64_t		 stop_timeout;	/* µs: graceful stop drains this long */
+	int64_t		 stats_interval; /* µs between drop summaries (live) */
 
 	/* [rule netjoin] */
 	int		 netjoin;
@@ -59,6 +95,10 @@ struct conf {
 	/* [output NAME] */
 	struct conf_output *outputs;
 	size_t		 noutputs;
+
+	/* [listen NAME] */
+	struct conf_listen *listens;
+	size_t		 nlistens;
 };
 
 struct conf	*conf_new(void);
