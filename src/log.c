@@ -84,6 +84,17 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Shown at every verbosity: start-up and stop, what operators expect. */
+void
+log_notice(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(5, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void
 log_info(const char *fmt, ...)
 {

@@ -377,15 +377,20 @@ sysmon_hashes(const struct fval *v, struct rec *r, enum skip_reason *why)
 	return (0);
 }
 
-/* UtcTime first (Sysmon writes it in UTC), else the forwarder's time. */
+/*
+ * UtcTime first (Sysmon writes it in UTC), else the forwarder's time:
+ * NXLog's EventTime, or Winlogbeat's @timestamp. An NXLog line that went
+ * through Logstash has a @timestamp too, but it is Logstash's, so
+ * EventTime wins when both are there.
+ */
 static int
 sysmon_time(const struct fields *f, struct rec *r, enum skip_reason *why)
 {
 	if (f->v[F_UTCTIME].type != FV_NONE)
 		return (norm_time(&f->v[F_UTCTIME], &r->time, why));
-	if (f->v[F_ATTIMESTAMP].type != FV_NONE)
-		return (norm_time(&f->v[F_ATTIMESTAMP], &r->time, why));
-	return (norm_time(&f->v[F_EVENTTIME], &r->time, why));
+	if (f->v[F_EVENTTIME].type != FV_NONE)
+		return (norm_time(&f->v[F_EVENTTIME], &r->time, why));
+	return (norm_time(&f->v[F_ATTIMESTAMP], &r->time, why));
 }
 
 static void
@@ -437,7 +442,8 @@ sysmon_load(const struct fields *f, struct rec *r, enum skip_reason *why)
 	r->status = fv_sysmon(&f->v[F_SIGSTATUS]);
 	r->is_trusted = fv_is(&f->v[F_SIGSTATUS], "Valid") ?
 	    TRI_TRUE : TRI_FALSE;
-	r->signer = fv_sysmon(&f->v[F_SIGNATURE]);
+	/* As sent: the imageload rule treats "-" as a signature (spec 4). */
+	r->signer = fv_slice(&f->v[F_SIGNATURE]);
 	return (sysmon_hashes(&f->v[F_HASHES], r, why));
 }
 
