@@ -494,6 +494,7 @@ class Engine:
         for c in self.bad.get(k, ()):
             if c >= fl and abs(e.time - c) <= self.W:
                 self.matched[(e.device, key, e.rip)] += 1
+                self.stats["match_fact_first"] += 1
                 return
         self.pending[k].append((e.time, e.rip))
 
@@ -509,6 +510,7 @@ class Engine:
                         continue
                     if abs(nt - t) <= self.W:
                         self.matched[(dev, key, ip)] += 1
+                        self.stats["match_net_first"] += 1
                     else:
                         keep.append((nt, ip))
                 self.pending[k] = keep
@@ -563,11 +565,15 @@ class Engine:
 
 
 def run_stream(path, opt):
+    with open(path, "rb") as f:
+        return run_data(f.read(), opt)
+
+
+def run_data(data, opt):
+    """A whole stream (bytes) -> (engine with the results, counters)."""
     stats = collections.Counter()
     dec = Decoder(opt.internal, stats)
     eng = Engine(opt, stats)
-    with open(path, "rb") as f:
-        data = f.read()
     for msg in split_messages(data, stats):
         stats["messages"] += 1
         body = strip_syslog(msg)
