@@ -363,6 +363,7 @@ class Decoder:
             if not dev or t is None:
                 return []
             e = Ev("net", dev, t, "mde")
+            e.image = _str(p.get("InitiatingProcessFolderPath"))
             e.pid = _pid(p.get("InitiatingProcessId"))
             e.sha1 = _sha1(p.get("InitiatingProcessSHA1"))
             e.outbound = p.get("ActionType") == "ConnectionSuccess"
@@ -436,8 +437,10 @@ class Engine:
         self.max = None
         self.procs = {}                             # (dev, guid) -> (t, sha1)
         self.bad = collections.defaultdict(list)    # (dev, key) -> [t]
-        self.pending = collections.defaultdict(list)  # (dev, key) -> [(t, ip)]
+        self.pending = collections.defaultdict(list)  # (dev, key) -> [(t, ip,
+        #                                               image)]
         self.matched = collections.Counter()        # (dev, key, ip) -> n
+        self.images = {}        # (dev, key, ip) -> image of the last match
         self.windows = {}       # (wstart, image, sig, signed) -> [n, {dev}, {st}]
         self.accepted = 0
 
@@ -493,10 +496,14 @@ class Engine:
         fl = self.floor()
         for c in self.bad.get(k, ()):
             if c >= fl and abs(e.time - c) <= self.W:
-                self.matched[(e.device, key, e.rip)] += 1
+                self.match((e.device, key, e.rip), e.image)
                 self.stats["match_fact_first"] += 1
                 return
-        self.pending[k].append((e.time, e.rip))
+        self.pending[k].append((e.time, e.rip, e.image))
+
+    def match(self, group, image):
+        self.matched[group] += 1
+        self.images[group] = image
 
     def bad_fact(self, dev, t, keys):
         fl = self.floor()
@@ -505,14 +512,14 @@ class Engine:
             waiting = self.pending.get(k)
             if waiting:
                 keep = []
-                for nt, ip in waiting:
-                    if nt < fl:
+                for n in waiting:
+                    if n[0] < fl:
                         continue
-                    if abs(nt - t) <= self.W:
-                        self.matched[(dev, key, ip)] += 1
+                    if abs(n[0] - t) <= self.W:
+                        self.match((dev, key, n[1]), n[2])
                         self.stats["match_net_first"] += 1
                     else:
-                        keep.append((nt, ip))
+                        keep.append(n)
                 self.pending[k] = keep
             self.bad[k].append(t)
 
@@ -659,7 +666,8 @@ def compare(eng, daemon, out, limit=40):
 
 
 def summary(eng):
-    nj = [{"device": d, "key": k, "remote_ip": ip, "count": n}
+    nj = [{"device": d, "key": k, "remote_ip": ip, "count": n,
+           "image": eng.images[(d, k, ip)]}
           for (d, k, ip), n in sorted(eng.netjoin().items())]
     al = [{"window_start": format_time(ws), "image_loaded": img,
            "signer": sig, "signed": sg}

@@ -1,5 +1,6 @@
-"""Tests of sigref.py (hand-made streams with known answers) and of
-tools/siggen (determinism, framing, the W-boundary edge cases).
+"""Tests of sigref.py (hand-made streams with known answers), of
+tools/siggen (determinism, framing, the W-boundary edge cases) and of the
+regress scripts (with a stand-in daemon built on sigref).
 
     python3 -m unittest discover -s tests/ref
 """
@@ -715,3 +716,102 @@ class SiggenTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+FAKE_DAEMON = r'''
+import configparser, json, os, sys
+sys.path.insert(0, %(here)r)
+import sigref
+
+# a stand-in for signetd --replay built on the reference itself; FAKE_BREAK
+# makes it lose one matched connection
+conf = configparser.ConfigParser()
+conf.read(sys.argv[sys.argv.index("-c") + 1])
+path = sys.argv[sys.argv.index("--replay") + 1]
+flags = ["run", path]
+for sec, key, flag in (("signetd", "lateness", "--lateness"),
+                       ("rule netjoin", "window", "--window"),
+                       ("rule netjoin", "internal", "--internal"),
+                       ("rule imageload", "period", "--period"),
+                       ("rule imageload", "threshold", "--threshold")):
+    if conf.has_option(sec, key):
+        flags += [flag, conf.get(sec, key)]
+eng, stats = sigref.run_stream(path, sigref.options(flags))
+s = sigref.summary(eng)
+broken = bool(os.environ.get("FAKE_BREAK"))
+for g in s["netjoin"]:
+    counts = [1, g["count"] - 1] if g["count"] > 1 else [1]
+    if broken:
+        counts[-1] -= 1
+        broken = False
+    for c in counts:
+        if c:
+            print(json.dumps({"kind": "alert", "rule": "netjoin",
+                "device": {"id": g["device"]}, "key": g["key"],
+                "process": {"image": g["image"]},
+                "network": {"remote_ip": g["remote_ip"]}, "count": c}))
+for a in s["imageload_alerts"]:
+    print(json.dumps({"kind": "alert", "rule": "imageload",
+        "window_start": a["window_start"], "image_loaded": a["image_loaded"],
+        "signature": {"signer": a["signer"], "signed": a["signed"]}}))
+for r in s["imageload_reports"]:
+    print(json.dumps(dict(r, kind="report", rule="imageload")))
+with open(path, "rb") as f:
+    lines = f.read().count(b"\n")
+print("signetd: replay: lines %%d records %%d decoded %%d skipped %%d" %% (
+    lines, stats["records"], stats["records"] - stats["skipped"],
+    stats["skipped"]), file=sys.stderr)
+'''
+
+
+@unittest.skipIf(os.environ.get("SIGREF_QUICK"), "SIGREF_QUICK set")
+class ScriptsTest(unittest.TestCase):
+    """The regress scripts pass with a daemon that agrees with the
+    reference, and fail with one that loses a single connection (about
+    25 s; SIGREF_QUICK=1 skips them)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.fake = os.path.join(cls.dir.name, "signetd")
+        with open(cls.fake, "w") as f:
+            f.write("#!%s\n" % sys.executable)
+            f.write(FAKE_DAEMON % {"here": HERE})
+        os.chmod(cls.fake, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def script(self, name, **env):
+        import subprocess
+        e = dict(os.environ, SIGNETD=self.fake, TOP=TOP,
+                 PYTHON3=sys.executable, REPLAY_EVENTS="500")
+        e.pop("FAKE_BREAK", None)
+        e.update(env)
+        r = subprocess.run(["sh", os.path.join(TOP, "tests", "regress",
+                                               name)],
+                           env=e, capture_output=True, text=True)
+        return r.returncode, r.stdout + r.stderr
+
+    def test_replay_ref(self):
+        rc, out = self.script("replay-ref.sh")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count("ok   "), 9, out)
+        rc, out = self.script("replay-ref.sh", FAKE_BREAK="1")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("reference", out)
+
+    def test_replay_otrf(self):
+        rc, out = self.script("replay-otrf.sh")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count("ok   "), 21, out)
+        rc, out = self.script("replay-otrf.sh", FAKE_BREAK="1")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("no netjoin alert names rubeus.exe", out)
+
+    def test_skipped_without_daemon(self):
+        for name in ("replay-ref.sh", "replay-otrf.sh"):
+            self.assertEqual(self.script(name, SIGNETD="")[0], 77)
+            self.assertEqual(self.script(name, SIGNETD="/nonexistent")[0],
+                             77)
