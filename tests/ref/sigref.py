@@ -75,7 +75,9 @@ lead changes this file):
 
 import argparse
 import collections
+import io
 import ipaddress
+import itertools
 import json
 import re
 import sys
@@ -179,28 +181,40 @@ _RFC3164 = re.compile(rb"<\d{1,3}>[A-Z][a-z][a-z] [ \d]\d \d\d:\d\d:\d\d "
                       rb"\S+ [^\s:\[]+(?:\[[^\]\s]*\])?: ?")
 
 
-def split_messages(data, stats):
-    """Reading R1: yield each message (bytes) of a stream."""
-    if data[:1].isdigit():
-        i, n = 0, len(data)
-        while i < n:
-            sp = data.find(b" ", i, i + 12)
-            if sp < 0 or not data[i:sp].isdigit():
+def split_messages(f, stats):
+    """Reading R1: yield each message (bytes) of a binary stream f."""
+    first = f.read(1)
+    if first.isdigit():
+        yield from _octet_frames(f, first, stats)
+        return
+    for line in itertools.chain([first + f.readline()], f):
+        for part in line.rstrip(b"\n").split(b"\0"):
+            if part.endswith(b"\r"):
+                part = part[:-1]
+            if part:
+                yield part
+
+
+def _octet_frames(f, digit, stats):
+    while digit:
+        ln = digit
+        while True:
+            c = f.read(1)
+            if c == b" ":
+                break
+            if not c.isdigit() or len(ln) > 9:
                 stats["bad_frame"] += 1
                 return
-            ln = int(data[i:sp])
-            i = sp + 1
-            if i + ln > n:
-                stats["truncated"] += 1
-                return
-            yield data[i:i + ln]
-            i += ln
-        return
-    for line in re.split(rb"\n|\0", data):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if line:
-            yield line
+            ln += c
+        msg = f.read(int(ln))
+        if len(msg) < int(ln):
+            stats["truncated"] += 1
+            return
+        yield msg
+        digit = f.read(1)
+        if digit and not digit.isdigit():
+            stats["bad_frame"] += 1
+            return
 
 
 def strip_syslog(msg):
@@ -573,15 +587,19 @@ class Engine:
 
 def run_stream(path, opt):
     with open(path, "rb") as f:
-        return run_data(f.read(), opt)
+        return run_file(f, opt)
 
 
 def run_data(data, opt):
-    """A whole stream (bytes) -> (engine with the results, counters)."""
+    return run_file(io.BytesIO(data), opt)
+
+
+def run_file(f, opt):
+    """A binary stream -> (engine with the results, counters)."""
     stats = collections.Counter()
     dec = Decoder(opt.internal, stats)
     eng = Engine(opt, stats)
-    for msg in split_messages(data, stats):
+    for msg in split_messages(f, stats):
         stats["messages"] += 1
         body = strip_syslog(msg)
         try:
