@@ -1,10 +1,14 @@
 /*
  * signetd: the configuration file, an INI file read with inih. Every
  * option is declared once, in conf_options[] (section, key, type, default,
- * bounds, reloadable, where it lives, help); the embedded defaults of
- * conf_new() are parsed from that table by the code that parses the file.
+ * bounds, reloadable, where it lives, which kinds of a named section it
+ * applies to, help); the embedded defaults of conf_new() are parsed from
+ * that table by the code that parses the file. Sections a file may have
+ * many of, each with a name ([listen NAME], [output NAME]), are described
+ * once each in conf_nameds[] and handled by one set of functions.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -28,13 +33,16 @@
 
 /* inih keeps names in 50-byte buffers and cuts longer ones silently. */
 #define CONF_NAME_MAX	49
-#define CONF_OUTNAME_MAX 32
+/* Names of [listen NAME] and [output NAME]. */
+#define CONF_SECNAME_MAX 32
 /* Room for a value quoted in a message; longer ones end in "...". */
 #define CONF_VIS_MAX	72
 
+/* In the order conf_dump() prints them: daemon, inputs, rules, outputs. */
 enum conf_section {
 	SEC_NONE = 0,		/* before the first section */
 	SEC_SIGNETD,
+	SEC_LISTEN,
 	SEC_NETJOIN,
 	SEC_IMAGELOAD,
 	SEC_OUTPUT,
@@ -46,12 +54,22 @@ enum conf_type {
 	T_DURATION,		/* int64_t, µs */
 	T_SIZE,			/* uint64_t, bytes */
 	T_UINT,			/* uint64_t */
+	T_PORT,			/* uint16_t */
 	T_STRING,		/* char *, owned */
+	T_FILE,			/* char *, owned; names a readable file */
 	T_ENUM,			/* an enum, int-sized; words[] by value */
 	T_CIDR_LIST,		/* struct cidr_list */
-	T_STRING_LIST		/* char *[], count at noff */
+	T_STRING_LIST,		/* char *[], count at noff */
+	T_ADDR_LIST		/* char *[] of literal IPs, count at noff */
 };
 
+/*
+ * One option. In a named section, one enum option (the section's select
+ * key, such as a listener's proto) says what kind the section is; only
+ * and need are bit masks of its values (BIT()) that say which kinds the
+ * option applies to (0: all), and for which values of option need_key
+ * it must be set.
+ */
 struct conf_option {
 	enum conf_section	 sec;
 	const char		*key;
@@ -60,26 +78,71 @@ struct conf_option {
 	const char		*min;	/* numbers: bounds; lists: item count */
 	const char		*max;
 	int			 reload; /* may change without a restart */
-	size_t			 off;	/* in struct conf, or conf_output */
-	size_t			 noff;	/* T_STRING_LIST: the count */
-	const char *const	*words;	/* T_ENUM: NULL-terminated */
+	size_t			 off;	/* in struct conf, or the element */
+	size_t			 noff;	/* word lists: the count */
+	const char *const	*words;	/* T_ENUM: by value; T_CIDR_LIST: */
+					/* the word for the special ranges */
+	unsigned int		 only;	/* kinds it applies to; 0: all */
+	const char		*need_key; /* it is required when this */
+	unsigned int		 need;	/* enum option has these values */
 	const char		*help;
 };
 
+/*
+ * A section a file may have any number of, each with a distinct name:
+ * where its array and count live in struct conf, where an element keeps
+ * its name and line, and the key that selects its kind.
+ */
+struct conf_named {
+	enum conf_section	 sec;
+	const char		*noun;		/* in messages */
+	size_t			 size;		/* of one element */
+	size_t			 voff;		/* struct conf: the array */
+	size_t			 noff;		/* struct conf: its length */
+	size_t			 nameoff;	/* element: char *name */
+	size_t			 lineoff;	/* element: int line */
+	const char		*select;	/* key of an enum option */
+};
+
 static const char *const conf_section_names[SEC_MAX] = {
-	"", "signetd", "rule netjoin", "rule imageload", "output"
+	"", "signetd", "listen", "rule netjoin", "rule imageload", "output"
 };
 
 static const char *const conf_output_types[] = { "stdout", "file", NULL };
 static const char *const conf_output_formats[] = { "text", "json", NULL };
+static const char *const conf_listen_protos[] = {
+	"udp", "tcp", "tls", NULL
+};
+static const char *const conf_client_certs[] = {
+	"none", "optional", "require", NULL
+};
+static const char *const conf_special_word[] = { "default", NULL };
 
 _Static_assert(OUT_STDOUT == 0 && OUT_FILE == 1, "conf_output_types");
 _Static_assert(FMT_TEXT == 0 && FMT_JSON == 1, "conf_output_formats");
+_Static_assert(PROTO_UDP == 0 && PROTO_TCP == 1 && PROTO_TLS == 2,
+    "conf_listen_protos");
+_Static_assert(CLIENT_CERT_NONE == 0 && CLIENT_CERT_OPTIONAL == 1 &&
+    CLIENT_CERT_REQUIRE == 2, "conf_client_certs");
 _Static_assert(sizeof(enum output_type) == sizeof(int), "T_ENUM");
 _Static_assert(sizeof(enum output_format) == sizeof(int), "T_ENUM");
+_Static_assert(sizeof(enum listen_proto) == sizeof(int), "T_ENUM");
+_Static_assert(sizeof(enum client_cert) == sizeof(int), "T_ENUM");
+_Static_assert(sizeof(((struct conf_listen *)0)->port) == sizeof(uint16_t),
+    "T_PORT");
+/* A word list's max, in the table, is the length of its array. */
+_Static_assert(sizeof(((struct conf *)0)->statuses) / sizeof(char *) ==
+    CONF_MAX_STATUSES, "statuses");
+_Static_assert(sizeof(((struct conf_listen *)0)->addresses) /
+    sizeof(char *) == CONF_MAX_ADDRS, "addresses");
 
 #define C(f)	offsetof(struct conf, f)
+#define L(f)	offsetof(struct conf_listen, f)
 #define O(f)	offsetof(struct conf_output, f)
+#define BIT(v)	(1u << (v))
+
+#define P_STREAM (BIT(PROTO_TCP) | BIT(PROTO_TLS))
+#define P_TLS	BIT(PROTO_TLS)
 
 /*
  * The options, in the order conf_dump() prints them. Bounds are text in
@@ -87,69 +150,145 @@ _Static_assert(sizeof(enum output_format) == sizeof(int), "T_ENUM");
  */
 static const struct conf_option conf_options[] = {
 	{ SEC_SIGNETD, "state_memory", T_SIZE, "1G", "1M", "1T", 0,
-	    C(state_memory), 0, NULL,
+	    C(state_memory), 0, NULL, 0, NULL, 0,
 	    "memory budget for the state of all rules" },
 	{ SEC_SIGNETD, "lateness", T_DURATION, "5m", "0", "1d", 0,
-	    C(lateness), 0, NULL,
+	    C(lateness), 0, NULL, 0, NULL, 0,
 	    "how far behind the newest event time a record still matches "
 	    "exactly" },
 	{ SEC_SIGNETD, "future_skew", T_DURATION, "1h", "1s", "7d", 1,
-	    C(future_skew), 0, NULL,
+	    C(future_skew), 0, NULL, 0, NULL, 0,
 	    "live mode: an event time further ahead of the clock is "
 	    "replaced by the arrival time" },
 	{ SEC_SIGNETD, "max_message", T_SIZE, "64K", "1K", "16M", 0,
-	    C(max_message), 0, NULL,
+	    C(max_message), 0, NULL, 0, NULL, 0,
 	    "longest input message; longer ones are dropped and counted" },
 	{ SEC_SIGNETD, "tick", T_DURATION, "250ms", "10ms", "10s", 1,
-	    C(tick), 0, NULL,
+	    C(tick), 0, NULL, 0, NULL, 0,
 	    "live mode: interval between two expiry runs" },
 	{ SEC_SIGNETD, "expire_budget", T_UINT, "1000", "1", "1000000", 1,
-	    C(expire_budget), 0, NULL,
+	    C(expire_budget), 0, NULL, 0, NULL, 0,
 	    "state entries examined per expiry run" },
+	{ SEC_SIGNETD, "stop_timeout", T_DURATION, "5s", "1s", "5m", 1,
+	    C(stop_timeout), 0, NULL, 0, NULL, 0,
+	    "on SIGTERM or SIGINT: how long inputs and outputs may drain "
+	    "before the daemon exits" },
+	{ SEC_SIGNETD, "stats_interval", T_DURATION, "60s", "1s", "1d", 1,
+	    C(stats_interval), 0, NULL, 0, NULL, 0,
+	    "live mode: interval between two summaries of what was dropped" },
+
+	{ SEC_LISTEN, "proto", T_ENUM, NULL, NULL, NULL, 0,
+	    L(proto), 0, conf_listen_protos, 0, NULL, 0,
+	    "udp, tcp or tls (required)" },
+	{ SEC_LISTEN, "address", T_ADDR_LIST, "127.0.0.1, ::1",
+	    "1", CONF_STR(CONF_MAX_ADDRS), 0,
+	    L(addresses), L(naddresses), NULL, 0, NULL, 0,
+	    "literal IPv4 or IPv6 addresses to listen on; 0.0.0.0 and :: "
+	    "for all" },
+	{ SEC_LISTEN, "port", T_PORT, "5514", "1", "65535", 0,
+	    L(port), 0, NULL, 0, NULL, 0,
+	    "port, on every address" },
+	{ SEC_LISTEN, "allow", T_CIDR_LIST, NULL, NULL, NULL, 0,
+	    L(allow), 0, NULL, 0, NULL, 0,
+	    "senders in these prefixes may send; when not set, every sender" },
+	{ SEC_LISTEN, "max_connections", T_UINT, "1024", "1", "1000000", 0,
+	    L(max_connections), 0, NULL, P_STREAM, NULL, 0,
+	    "connections open at once; more are closed at accept" },
+	{ SEC_LISTEN, "max_per_source", T_UINT, "64", "1", "1000000", 0,
+	    L(max_per_source), 0, NULL, P_STREAM, NULL, 0,
+	    "connections open at once from one sender address" },
+	{ SEC_LISTEN, "idle_timeout", T_DURATION, "5m", "1s", "1d", 0,
+	    L(idle_timeout), 0, NULL, P_STREAM, NULL, 0,
+	    "a connection that sends nothing for this long is closed" },
+	{ SEC_LISTEN, "rcvbuf", T_SIZE, "4M", "0", "1G", 0,
+	    L(rcvbuf), 0, NULL, BIT(PROTO_UDP), NULL, 0,
+	    "socket receive buffer; 0 keeps the kernel's default" },
+	{ SEC_LISTEN, "cert_file", T_FILE, NULL, NULL, NULL, 0,
+	    L(cert_file), 0, NULL, P_TLS, "proto", P_TLS,
+	    "PEM certificate chain of the server, its own first "
+	    "(required)" },
+	{ SEC_LISTEN, "key_file", T_FILE, NULL, NULL, NULL, 0,
+	    L(key_file), 0, NULL, P_TLS, "proto", P_TLS,
+	    "PEM private key of cert_file (required)" },
+	{ SEC_LISTEN, "ca_file", T_FILE, NULL, NULL, NULL, 0,
+	    L(ca_file), 0, NULL, P_TLS, "client_cert",
+	    BIT(CLIENT_CERT_OPTIONAL) | BIT(CLIENT_CERT_REQUIRE),
+	    "PEM certificates of the CAs that client certificates must "
+	    "chain to" },
+	{ SEC_LISTEN, "client_cert", T_ENUM, "none", NULL, NULL, 0,
+	    L(client_cert), 0, conf_client_certs, P_TLS, NULL, 0,
+	    "none, optional or require: whether a client must show a "
+	    "certificate signed by ca_file" },
+	{ SEC_LISTEN, "handshake_timeout", T_DURATION, "10s", "1s", "5m", 0,
+	    L(handshake_timeout), 0, NULL, P_TLS, NULL, 0,
+	    "a TLS handshake not done in this time is given up" },
 
 	{ SEC_NETJOIN, "enabled", T_BOOL, "yes", NULL, NULL, 1,
-	    C(netjoin), 0, NULL,
+	    C(netjoin), 0, NULL, 0, NULL, 0,
 	    "run the netjoin rule" },
 	{ SEC_NETJOIN, "window", T_DURATION, "24h", "1s", "30d", 0,
-	    C(window), 0, NULL,
+	    C(window), 0, NULL, 0, NULL, 0,
 	    "W: a connection and a bad signature fact match when their "
 	    "times are at most this far apart" },
 	{ SEC_NETJOIN, "suppress", T_DURATION, "1h", "0", "30d", 1,
-	    C(suppress), 0, NULL,
+	    C(suppress), 0, NULL, 0, NULL, 0,
 	    "S: later matches of a group within this time are counted into "
 	    "its next alert; 0 sends every match" },
 	{ SEC_NETJOIN, "internal", T_CIDR_LIST, "default", NULL, NULL, 1,
-	    C(internal), 0, NULL,
+	    C(internal), 0, conf_special_word, 0, NULL, 0,
 	    "remote addresses in these prefixes are not public; the word "
 	    "default stands for the special-purpose ranges" },
 
 	{ SEC_IMAGELOAD, "enabled", T_BOOL, "yes", NULL, NULL, 1,
-	    C(imageload), 0, NULL,
+	    C(imageload), 0, NULL, 0, NULL, 0,
 	    "run the imageload rule" },
 	{ SEC_IMAGELOAD, "period", T_DURATION, "1h", "1m", "1d", 0,
-	    C(period), 0, NULL,
+	    C(period), 0, NULL, 0, NULL, 0,
 	    "R: length of the tumbling windows, aligned to the epoch" },
 	{ SEC_IMAGELOAD, "threshold", T_UINT, "10", "1", "1000000", 1,
-	    C(threshold), 0, NULL,
+	    C(threshold), 0, NULL, 0, NULL, 0,
 	    "T: a group with fewer executions in a window is reported" },
 	{ SEC_IMAGELOAD, "statuses", T_STRING_LIST,
 	    "Invalid, Expired, Revoked, Untrusted",
 	    "1", CONF_STR(CONF_MAX_STATUSES), 1,
-	    C(statuses), C(nstatuses), NULL,
+	    C(statuses), C(nstatuses), NULL, 0, NULL, 0,
 	    "signature statuses that make an image load qualify" },
 
 	{ SEC_OUTPUT, "type", T_ENUM, NULL, NULL, NULL, 1,
-	    O(type), 0, conf_output_types,
+	    O(type), 0, conf_output_types, 0, NULL, 0,
 	    "where alerts go: stdout or file (required)" },
 	{ SEC_OUTPUT, "format", T_ENUM, "text", NULL, NULL, 1,
-	    O(format), 0, conf_output_formats,
+	    O(format), 0, conf_output_formats, 0, NULL, 0,
 	    "text (one line per alert) or json (one object per line)" },
 	{ SEC_OUTPUT, "path", T_STRING, NULL, NULL, NULL, 1,
-	    O(path), 0, NULL,
-	    "file the alerts are appended to (type file only)" },
+	    O(path), 0, NULL, BIT(OUT_FILE), "type", BIT(OUT_FILE),
+	    "file the alerts are appended to" },
 };
 
 #define CONF_NOPTIONS	(sizeof(conf_options) / sizeof(conf_options[0]))
+
+static const struct conf_named conf_nameds[] = {
+	{ SEC_LISTEN, "listener", sizeof(struct conf_listen),
+	    C(listens), C(nlistens), L(name), L(line), "proto" },
+	{ SEC_OUTPUT, "output", sizeof(struct conf_output),
+	    C(outputs), C(noutputs), O(name), O(line), "type" },
+};
+
+#define CONF_NNAMEDS	(sizeof(conf_nameds) / sizeof(conf_nameds[0]))
+
+/*
+ * The embedded named sections, each given the value of its select key;
+ * the first section of a kind in a file replaces them all.
+ */
+static const struct {
+	enum conf_section	 sec;
+	const char		*name;
+	const char		*select;
+} conf_builtins[] = {
+	{ SEC_LISTEN, "udp", "udp" },
+	{ SEC_LISTEN, "tcp", "tcp" },
+	{ SEC_OUTPUT, "stdout", "stdout" },
+};
 
 /* What the handler needs while one file is read. */
 struct conf_parse {
@@ -163,8 +302,9 @@ struct conf_parse {
 	enum conf_section	 sec;
 	int			 skip;		/* keys here are not ours */
 	char			 secname[CONF_NAME_MAX + 1];
-	size_t			 out;		/* current [output], index */
-	int			 outputs_replaced;
+	size_t			 idx;		/* of the current named one */
+	int			 replaced[SEC_MAX];	/* built-ins gone */
+	int			 bad_select;	/* its select key's value */
 	int			 cont;		/* line continues a list */
 	int			 may_cont;	/* an indented line would */
 	const struct conf_option *last;		/* key of the last key line */
@@ -190,33 +330,63 @@ static void	 conf_dump_size(uint64_t, FILE *);
 static const char *conf_type_name(const struct conf_option *);
 static int	 conf_set_number(const struct conf_option *, void *,
 		    const char *, char *, size_t);
+static size_t	 conf_words(const char *const *, unsigned int, char *,
+		    size_t);
 static int	 conf_set_enum(const struct conf_option *, void *,
 		    const char *, char *, size_t);
-static int	 conf_set_cidrs(void *, const char *, int, char *, size_t);
+static int	 conf_set_cidrs(const struct conf_option *, void *,
+		    const char *, int, char *, size_t);
+static char	*conf_list_item(const struct conf_option *, const char *,
+		    char *, size_t);
 static int	 conf_set_strings(const struct conf_option *, void *,
 		    const char *, int, char *, size_t);
+static int	 conf_set_file(void *, const char *, char *, size_t);
 static int	 conf_set(const struct conf_option *, void *, const char *,
 		    int, char *, size_t);
-static void	*conf_base(struct conf *, const struct conf_option *,
+static int	 conf_is_list(const struct conf_option *);
+static const struct conf_named *conf_named_of(enum conf_section);
+static char	*conf_named_at(const struct conf *,
+		    const struct conf_named *, size_t);
+static size_t	*conf_named_count(const struct conf *,
+		    const struct conf_named *);
+static char	*conf_named_name(const struct conf_named *, const char *);
+static int	 conf_named_line(const struct conf_named *, const char *);
+static size_t	 conf_named_add(struct conf *, const struct conf_named *,
+		    const char *, int);
+static void	 conf_named_free(struct conf *, const struct conf_named *);
+static void	*conf_base(const struct conf *, const struct conf_option *,
 		    size_t);
 static const struct conf_option *conf_find(enum conf_section,
 		    const char *);
-static void	 conf_output_add(struct conf *, const char *, int);
-static void	 conf_outputs_free(struct conf *);
+static int	 conf_enum_value(const struct conf_option *, const char *);
+static int	 conf_applies(const struct conf_option *,
+		    const struct conf_named *, const char *);
+static void	 conf_values_free(enum conf_section, char *);
+static void	 conf_named_need(struct conf_parse *,
+		    const struct conf_named *, const char *);
+static void	 conf_named_check(struct conf_parse *,
+		    const struct conf_named *, const char *);
 static void	 conf_section_close(struct conf_parse *);
 static void	 conf_section_open(struct conf_parse *, char *);
-static void	 conf_section_output(struct conf_parse *, const char *);
+static void	 conf_section_named(struct conf_parse *,
+		    const struct conf_named *, const char *);
 static void	 conf_line_section(struct conf_parse *, char *, char *);
 static void	 conf_line_key(struct conf_parse *, char *, char *);
 static void	 conf_line(struct conf_parse *, char *);
 static char	*conf_reader(char *, int, void *);
 static int	 conf_handler(void *, const char *, const char *,
 		    const char *);
+static const char *conf_listen_shared(const struct conf_listen *,
+		    const struct conf_listen *);
+static void	 conf_listen_clash(struct conf_parse *);
 static void	 conf_dump_value(const struct conf_option *, const void *,
 		    size_t, FILE *);
 static void	 conf_dump_item(const char *, size_t *, FILE *);
 static int	 conf_cidrs_special(const struct cidr_list *);
-static void	 conf_dump_cidrs(const struct cidr_list *, size_t, FILE *);
+static void	 conf_dump_cidrs(const struct conf_option *,
+		    const struct cidr_list *, size_t, FILE *);
+static int	 conf_dump_skip(const struct conf_option *,
+		    const struct conf_named *, const char *, const void *);
 static void	 conf_dump_section(const struct conf *, enum conf_section,
 		    size_t, FILE *);
 
@@ -404,6 +574,7 @@ conf_type_name(const struct conf_option *o)
 	case T_SIZE:
 		return ("size (a number and K, M, G or T)");
 	case T_UINT:
+	case T_PORT:
 		return ("number");
 	default:
 		return ("value");
@@ -457,17 +628,44 @@ conf_set_number(const struct conf_option *o, void *dst, const char *s,
 	}
 	if (o->type == T_DURATION)
 		*(int64_t *)dst = (int64_t)v;
+	else if (o->type == T_PORT)
+		*(uint16_t *)dst = (uint16_t)v;
 	else
 		*(uint64_t *)dst = v;
 	return (0);
+}
+
+/*
+ * The words whose bit is in mask, as "a, b or c", into buf; returns the
+ * length it would have, as snprintf does.
+ */
+static size_t
+conf_words(const char *const *words, unsigned int mask, char *buf,
+    size_t len)
+{
+	size_t	 i, k, n = 0, left = 0;
+
+	for (i = 0; words[i] != NULL; i++)
+		left += (mask & BIT(i)) != 0;
+	if (len > 0)
+		buf[0] = '\0';
+	for (i = 0, k = 0; words[i] != NULL; i++) {
+		if ((mask & BIT(i)) == 0)
+			continue;
+		k++;
+		n += (size_t)snprintf(buf + (n < len ? n : len),
+		    n < len ? len - n : 0, "%s%s",
+		    k == 1 ? "" : (k == left ? " or " : ", "), words[i]);
+	}
+	return (n);
 }
 
 static int
 conf_set_enum(const struct conf_option *o, void *dst, const char *s,
     char *why, size_t len)
 {
-	char	 vis[CONF_VIS_MAX];
-	size_t	 i, n;
+	char	 vis[CONF_VIS_MAX], words[128];
+	size_t	 i;
 	int	 v;
 
 	for (i = 0; o->words[i] != NULL; i++) {
@@ -477,12 +675,9 @@ conf_set_enum(const struct conf_option *o, void *dst, const char *s,
 			return (0);
 		}
 	}
-	n = (size_t)snprintf(why, len, "'%s' is not",
-	    conf_vis(s, vis, sizeof(vis)));
-	for (i = 0; o->words[i] != NULL && n < len; i++)
-		n += (size_t)snprintf(why + n, len - n, "%s %s",
-		    i == 0 ? "" : (o->words[i + 1] == NULL ? " or" : ","),
-		    o->words[i]);
+	conf_words(o->words, ~0u, words, sizeof(words));
+	snprintf(why, len, "'%s' is not %s", conf_vis(s, vis, sizeof(vis)),
+	    words);
 	return (-1);
 }
 
@@ -520,12 +715,13 @@ conf_split(char *s, char **items, char *why, size_t len)
 }
 
 /*
- * A list of prefixes, where "default" stands for the special-purpose
- * ranges. A key line replaces the list; a continuation line extends it.
+ * A list of prefixes, where the option's word ("default"), if it has
+ * one, stands for the special-purpose ranges. A key line replaces the
+ * list; a continuation line extends it.
  */
 static int
-conf_set_cidrs(void *dst, const char *value, int cont, char *why,
-    size_t len)
+conf_set_cidrs(const struct conf_option *o, void *dst, const char *value,
+    int cont, char *why, size_t len)
 {
 	struct cidr_list	*l = dst, tmp;
 	struct cidr		 c;
@@ -540,7 +736,7 @@ conf_set_cidrs(void *dst, const char *value, int cont, char *why,
 	if ((n = conf_split(buf, items, why, len)) == -1)
 		goto done;
 	for (i = 0; i < (size_t)n; i++) {
-		if (strcmp(items[i], "default") == 0)
+		if (o->words != NULL && strcmp(items[i], o->words[0]) == 0)
 			cidr_list_add_special(&tmp);
 		else if (cidr_parse(items[i], strlen(items[i]), &c) == 0)
 			cidr_list_add(&tmp, &c);
@@ -562,7 +758,33 @@ done:
 	return (rv);
 }
 
-/* A list of words (statuses); duplicates are refused. */
+/*
+ * One item of a word list, as it is kept: an address is checked and put
+ * in its canonical form, so that "::1" and "0::1" are seen to be one.
+ * Returns a copy, or NULL with why saying what is wrong.
+ */
+static char *
+conf_list_item(const struct conf_option *o, const char *s, char *why,
+    size_t len)
+{
+	struct in6_addr	 a;
+	char		 buf[ADDR_STRLEN], vis[CONF_VIS_MAX];
+
+	if (o->type != T_ADDR_LIST)
+		return (xstrdup(s));
+	if (addr_parse(s, strlen(s), &a) == 0 &&
+	    addr_format(&a, buf, sizeof(buf)) > 0)
+		return (xstrdup(buf));
+	if (strcmp(s, "*") == 0)
+		snprintf(why, len, "'*' is not supported: use 0.0.0.0 and :: "
+		    "for every address");
+	else
+		snprintf(why, len, "'%s' is not an IPv4 or IPv6 address",
+		    conf_vis(s, vis, sizeof(vis)));
+	return (NULL);
+}
+
+/* A list of words (statuses, addresses); duplicates are refused. */
 static int
 conf_set_strings(const struct conf_option *o, void *dst, const char *value,
     int cont, char *why, size_t len)
@@ -570,29 +792,31 @@ conf_set_strings(const struct conf_option *o, void *dst, const char *value,
 	char		**v = dst;
 	size_t		*np = (size_t *)((char *)dst - o->off + o->noff);
 	char		 vis[CONF_VIS_MAX];
-	char		*buf, **items;
-	size_t		 base, max, i, j;
+	char		*buf, **items, **own;
+	size_t		 base, max, i, j, nown = 0;
 	int		 n, rv = -1;
 
 	max = (size_t)strtoul(o->max, NULL, 10);
-	if (max > CONF_MAX_STATUSES)
-		fatalx("%s: %s holds at most %d items", __func__, o->key,
-		    CONF_MAX_STATUSES);
 	base = cont ? *np : 0;
 	buf = xstrdup(value);
 	items = xreallocarray(NULL, strlen(buf) / 2 + 1, sizeof(*items));
+	own = xreallocarray(NULL, strlen(buf) / 2 + 1, sizeof(*own));
 	if ((n = conf_split(buf, items, why, len)) == -1)
 		goto done;
 	if (base + (size_t)n > max) {
 		snprintf(why, len, "more than %zu items", max);
 		goto done;
 	}
+	for (; nown < (size_t)n; nown++)
+		if ((own[nown] = conf_list_item(o, items[nown], why,
+		    len)) == NULL)
+			goto done;
 	for (i = 0; i < (size_t)n; i++) {
 		for (j = 0; j < base + i; j++) {
-			if (strcmp(j < base ? v[j] : items[j - base],
-			    items[i]) == 0) {
+			if (strcmp(j < base ? v[j] : own[j - base],
+			    own[i]) == 0) {
 				snprintf(why, len, "'%s' is listed twice",
-				    conf_vis(items[i], vis, sizeof(vis)));
+				    conf_vis(own[i], vis, sizeof(vis)));
 				goto done;
 			}
 		}
@@ -602,13 +826,43 @@ conf_set_strings(const struct conf_option *o, void *dst, const char *value,
 		v[i] = NULL;
 	}
 	for (i = 0; i < (size_t)n; i++)
-		v[base + i] = xstrdup(items[i]);
+		v[base + i] = own[i];
 	*np = base + (size_t)n;
+	nown = 0;
 	rv = 0;
 done:
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+	free(own);
 	free(items);
 	free(buf);
 	return (rv);
+}
+
+/*
+ * A file the daemon reads when it starts (a certificate or key): one it
+ * cannot read is reported here, so that signetd -t catches it. The path
+ * is quoted whole: it fits in a line, shorter than INI_MAX_LINE.
+ */
+static int
+conf_set_file(void *dst, const char *s, char *why, size_t len)
+{
+	struct stat	 st;
+	char		 vis[INI_MAX_LINE + 8];
+	int		 e = 0;
+
+	if (access(s, R_OK) == -1)
+		e = errno;
+	else if (stat(s, &st) == 0 && S_ISDIR(st.st_mode))
+		e = EISDIR;
+	if (e != 0) {
+		snprintf(why, len, "%s: %s", conf_vis(s, vis, sizeof(vis)),
+		    strerror(e));
+		return (-1);
+	}
+	free(*(char **)dst);
+	*(char **)dst = xstrdup(s);
+	return (0);
 }
 
 /*
@@ -635,27 +889,90 @@ conf_set(const struct conf_option *o, void *dst, const char *s, int cont,
 	case T_DURATION:
 	case T_SIZE:
 	case T_UINT:
+	case T_PORT:
 		return (conf_set_number(o, dst, s, why, len));
 	case T_STRING:
 		free(*(char **)dst);
 		*(char **)dst = xstrdup(s);
 		return (0);
+	case T_FILE:
+		return (conf_set_file(dst, s, why, len));
 	case T_ENUM:
 		return (conf_set_enum(o, dst, s, why, len));
 	case T_CIDR_LIST:
-		return (conf_set_cidrs(dst, s, cont, why, len));
+		return (conf_set_cidrs(o, dst, s, cont, why, len));
 	case T_STRING_LIST:
+	case T_ADDR_LIST:
 		return (conf_set_strings(o, dst, s, cont, why, len));
 	}
 	return (-1);
 }
 
-/* Where option o lives: in the conf, or in output number out. */
-static void *
-conf_base(struct conf *c, const struct conf_option *o, size_t out)
+/* May the value go on over indented lines? */
+static int
+conf_is_list(const struct conf_option *o)
 {
-	if (o->sec == SEC_OUTPUT)
-		return ((char *)&c->outputs[out] + o->off);
+	return (o->type == T_CIDR_LIST || o->type == T_STRING_LIST ||
+	    o->type == T_ADDR_LIST);
+}
+
+/* The named kind of section sec, or NULL for a section there is one of. */
+static const struct conf_named *
+conf_named_of(enum conf_section sec)
+{
+	size_t	 i;
+
+	for (i = 0; i < CONF_NNAMEDS; i++)
+		if (conf_nameds[i].sec == sec)
+			return (&conf_nameds[i]);
+	return (NULL);
+}
+
+/*
+ * Element i of kind k. The array pointer is a struct pointer of its own
+ * type in struct conf; it is copied out, not read through a char **.
+ */
+static char *
+conf_named_at(const struct conf *c, const struct conf_named *k, size_t i)
+{
+	char	*v;
+
+	memcpy(&v, (const char *)c + k->voff, sizeof(v));
+	return (v + i * k->size);
+}
+
+static size_t *
+conf_named_count(const struct conf *c, const struct conf_named *k)
+{
+	return ((size_t *)((char *)c + k->noff));
+}
+
+static char *
+conf_named_name(const struct conf_named *k, const char *e)
+{
+	char	*name;
+
+	memcpy(&name, e + k->nameoff, sizeof(name));
+	return (name);
+}
+
+static int
+conf_named_line(const struct conf_named *k, const char *e)
+{
+	int	 line;
+
+	memcpy(&line, e + k->lineoff, sizeof(line));
+	return (line);
+}
+
+/* Where option o lives: in the conf, or in element idx of its kind. */
+static void *
+conf_base(const struct conf *c, const struct conf_option *o, size_t idx)
+{
+	const struct conf_named	*k;
+
+	if ((k = conf_named_of(o->sec)) != NULL)
+		return (conf_named_at(c, k, idx) + o->off);
 	return ((char *)c + o->off);
 }
 
@@ -671,9 +988,30 @@ conf_find(enum conf_section sec, const char *key)
 	return (NULL);
 }
 
+/* The value of enum option o in element e. */
+static int
+conf_enum_value(const struct conf_option *o, const char *e)
+{
+	int	 v;
+
+	memcpy(&v, e + o->off, sizeof(v));
+	return (v);
+}
+
+/* Does o apply to element e, given the kind its select key says? */
+static int
+conf_applies(const struct conf_option *o, const struct conf_named *k,
+    const char *e)
+{
+	if (o->only == 0)
+		return (1);
+	return ((o->only & BIT(conf_enum_value(conf_find(k->sec, k->select),
+	    e))) != 0);
+}
+
 /* Apply the table's defaults to one section; they are known good. */
 static void
-conf_defaults(struct conf *c, enum conf_section sec, size_t out)
+conf_defaults(struct conf *c, enum conf_section sec, size_t idx)
 {
 	const struct conf_option	*o;
 	char				 why[256];
@@ -681,68 +1019,130 @@ conf_defaults(struct conf *c, enum conf_section sec, size_t out)
 	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++) {
 		if (o->sec != sec || o->def == NULL)
 			continue;
-		if (conf_set(o, conf_base(c, o, out), o->def, 0, why,
+		if (conf_set(o, conf_base(c, o, idx), o->def, 0, why,
 		    sizeof(why)) == -1)
 			fatalx("default of %s: %s", o->key, why);
 	}
 }
 
-/* Append an output with its defaults; type stdout until a key says. */
+/* Free what the options of section sec, living at base, own. */
 static void
-conf_output_add(struct conf *c, const char *name, int line)
+conf_values_free(enum conf_section sec, char *base)
 {
-	struct conf_output	*out;
+	const struct conf_option	*o;
+	char				**v;
+	size_t				*np, i;
 
-	c->outputs = xreallocarray(c->outputs, c->noutputs + 1,
-	    sizeof(*c->outputs));
-	out = &c->outputs[c->noutputs];
-	memset(out, 0, sizeof(*out));
-	out->name = xstrdup(name);
-	out->type = OUT_STDOUT;
-	out->line = line;
-	conf_defaults(c, SEC_OUTPUT, c->noutputs++);
+	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++) {
+		if (o->sec != sec)
+			continue;
+		switch (o->type) {
+		case T_STRING:
+		case T_FILE:
+			free(*(char **)(base + o->off));
+			*(char **)(base + o->off) = NULL;
+			break;
+		case T_CIDR_LIST:
+			cidr_list_clear((struct cidr_list *)(base + o->off));
+			break;
+		case T_STRING_LIST:
+		case T_ADDR_LIST:
+			v = (char **)(base + o->off);
+			np = (size_t *)(base + o->noff);
+			for (i = 0; i < *np; i++)
+				free(v[i]);
+			*np = 0;
+			break;
+		default:
+			break;
+		}
+	}
 }
 
-static void
-conf_outputs_free(struct conf *c)
+/* Append an element of kind k with its defaults; returns its index. */
+static size_t
+conf_named_add(struct conf *c, const struct conf_named *k, const char *name,
+    int line)
 {
+	size_t	*n = conf_named_count(c, k);
+	char	*v, *e, *dup;
+
+	memcpy(&v, (char *)c + k->voff, sizeof(v));
+	v = xreallocarray(v, *n + 1, k->size);
+	memcpy((char *)c + k->voff, &v, sizeof(v));
+	e = v + *n * k->size;
+	memset(e, 0, k->size);
+	dup = xstrdup(name);
+	memcpy(e + k->nameoff, &dup, sizeof(dup));
+	memcpy(e + k->lineoff, &line, sizeof(line));
+	conf_defaults(c, k->sec, (*n)++);
+	return (*n - 1);
+}
+
+/* Free every element of kind k. */
+static void
+conf_named_free(struct conf *c, const struct conf_named *k)
+{
+	size_t	*n = conf_named_count(c, k);
+	char	*v, *e;
 	size_t	 i;
 
-	for (i = 0; i < c->noutputs; i++) {
-		free(c->outputs[i].name);
-		free(c->outputs[i].path);
+	for (i = 0; i < *n; i++) {
+		e = conf_named_at(c, k, i);
+		free(conf_named_name(k, e));
+		conf_values_free(k->sec, e);
 	}
-	free(c->outputs);
-	c->outputs = NULL;
-	c->noutputs = 0;
+	memcpy(&v, (char *)c + k->voff, sizeof(v));
+	free(v);
+	v = NULL;
+	memcpy((char *)c + k->voff, &v, sizeof(v));
+	*n = 0;
 }
 
 struct conf *
 conf_new(void)
 {
-	struct conf	*c;
-	enum conf_section sec;
+	struct conf			*c;
+	const struct conf_named		*k;
+	const struct conf_option	*o;
+	enum conf_section		 sec;
+	char				 why[256];
+	size_t				 i, idx;
 
 	c = xcalloc(1, sizeof(*c));
 	cidr_list_init(&c->internal);
-	for (sec = SEC_SIGNETD; sec < SEC_OUTPUT; sec++)
-		conf_defaults(c, sec, 0);
-	/* Without an [output] section alerts go to stdout as text. */
-	conf_output_add(c, "stdout", 0);
+	for (sec = SEC_SIGNETD; sec < SEC_MAX; sec++)
+		if (conf_named_of(sec) == NULL)
+			conf_defaults(c, sec, 0);
+	/*
+	 * Without [listen] sections UDP and TCP on loopback; without
+	 * [output] sections alerts go to stdout as text.
+	 */
+	for (i = 0; i < sizeof(conf_builtins) / sizeof(conf_builtins[0]);
+	    i++) {
+		k = conf_named_of(conf_builtins[i].sec);
+		idx = conf_named_add(c, k, conf_builtins[i].name, 0);
+		o = conf_find(k->sec, k->select);
+		if (conf_set(o, conf_base(c, o, idx), conf_builtins[i].select,
+		    0, why, sizeof(why)) == -1)
+			fatalx("built-in %s: %s", conf_builtins[i].name, why);
+	}
 	return (c);
 }
 
 void
 conf_free(struct conf *c)
 {
-	size_t	 i;
+	enum conf_section	 sec;
+	size_t			 i;
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nstatuses; i++)
-		free(c->statuses[i]);
-	cidr_list_clear(&c->internal);
-	conf_outputs_free(c);
+	for (sec = SEC_SIGNETD; sec < SEC_MAX; sec++)
+		if (conf_named_of(sec) == NULL)
+			conf_values_free(sec, (char *)c);
+	for (i = 0; i < CONF_NNAMEDS; i++)
+		conf_named_free(c, &conf_nameds[i]);
 	free(c->file);
 	free(c);
 }
@@ -766,72 +1166,135 @@ conf_option_section(size_t i)
 	    conf_section_names[conf_options[i].sec] : NULL);
 }
 
-/* The section ends: check what only a whole [output] can tell. */
+/*
+ * The options of element e that its kind, or another option's value,
+ * requires and the section leaves out; reported at the section's line.
+ */
+static void
+conf_named_need(struct conf_parse *p, const struct conf_named *k,
+    const char *e)
+{
+	const struct conf_option	*o, *by;
+	int				 v;
+
+	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++) {
+		if (o->sec != k->sec || o->need == 0 ||
+		    p->seen[o - conf_options] != 0)
+			continue;
+		if ((by = conf_find(k->sec, o->need_key)) == NULL ||
+		    by->type != T_ENUM)
+			fatalx("%s: %s needs a bad key", __func__, o->key);
+		/* Not for this kind: nothing to need (nor to set). */
+		if (!conf_applies(by, k, e) || !conf_applies(o, k, e))
+			continue;
+		v = conf_enum_value(by, e);
+		if ((o->need & BIT(v)) != 0)
+			conf_error(p, conf_named_line(k, e), "[%s %s]: %s %s "
+			    "needs a %s", conf_section_names[k->sec],
+			    conf_named_name(k, e), by->key, by->words[v],
+			    o->key);
+	}
+}
+
+/*
+ * What only a whole named section tells: its select key is set, each
+ * option set applies to the kind it selects, and what is required is
+ * there.
+ */
+static void
+conf_named_check(struct conf_parse *p, const struct conf_named *k,
+    const char *e)
+{
+	const struct conf_option	*sel, *o;
+	const char			*sname = conf_section_names[k->sec];
+	char				 words[128];
+	int				 line;
+
+	/* The kind is unknown: what applies to it is too. */
+	if (p->bad_select)
+		return;
+	sel = conf_find(k->sec, k->select);
+	if (p->seen[sel - conf_options] == 0) {
+		conf_words(sel->words, ~0u, words, sizeof(words));
+		conf_error(p, conf_named_line(k, e), "[%s %s]: missing %s "
+		    "(%s)", sname, conf_named_name(k, e), sel->key, words);
+		return;
+	}
+	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++) {
+		if (o->sec != k->sec || conf_applies(o, k, e) ||
+		    (line = p->seen[o - conf_options]) == 0)
+			continue;
+		conf_words(sel->words, o->only, words, sizeof(words));
+		conf_error(p, line, "[%s %s]: %s is only for %s %s", sname,
+		    conf_named_name(k, e), o->key, sel->key, words);
+	}
+	conf_named_need(p, k, e);
+}
+
+/* The section ends: check what only a whole named section can tell. */
 static void
 conf_section_close(struct conf_parse *p)
 {
-	const struct conf_output	*out;
-	const struct conf_option	*type, *path;
+	const struct conf_named	*k;
 
-	if (p->sec != SEC_OUTPUT || p->skip)
+	if (p->skip || (k = conf_named_of(p->sec)) == NULL)
 		return;
-	out = &p->conf->outputs[p->out];
-	type = conf_find(SEC_OUTPUT, "type");
-	path = conf_find(SEC_OUTPUT, "path");
-	if (p->seen[type - conf_options] == 0)
-		conf_error(p, out->line, "[output %s]: missing type (stdout "
-		    "or file)", out->name);
-	else if (out->type == OUT_FILE && out->path == NULL)
-		conf_error(p, out->line, "[output %s]: type file needs a path",
-		    out->name);
-	else if (out->type == OUT_STDOUT && out->path != NULL)
-		conf_error(p, p->seen[path - conf_options], "[output %s]: "
-		    "path is not allowed with type stdout", out->name);
+	conf_named_check(p, k, conf_named_at(p->conf, k, p->idx));
 }
 
+/* Open a section of named kind k; p->skip is set if it is refused. */
 static void
-conf_section_output(struct conf_parse *p, const char *name)
+conf_section_named(struct conf_parse *p, const struct conf_named *k,
+    const char *name)
 {
-	char	 vis[CONF_VIS_MAX];
-	size_t	 i, len;
+	const char	*sname = conf_section_names[k->sec];
+	char		 vis[CONF_VIS_MAX];
+	size_t		 i, len, *n;
 
 	len = strlen(name);
 	if (len == 0) {
-		conf_error(p, p->line, "[output] needs a name: [output NAME]");
-		p->skip = 1;
+		conf_error(p, p->line, "[%s] needs a name: [%s NAME]", sname,
+		    sname);
 		return;
 	}
-	if (len > CONF_OUTNAME_MAX ||
+	if (len > CONF_SECNAME_MAX ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len) {
-		conf_error(p, p->line, "bad output name '%s' (1 to %d "
-		    "letters, digits, '.', '_' or '-')",
-		    conf_vis(name, vis, sizeof(vis)), CONF_OUTNAME_MAX);
-		p->skip = 1;
+		conf_error(p, p->line, "bad %s name '%s' (1 to %d "
+		    "letters, digits, '.', '_' or '-')", k->noun,
+		    conf_vis(name, vis, sizeof(vis)), CONF_SECNAME_MAX);
 		return;
 	}
-	/* The file's outputs replace the built-in one. */
-	if (!p->outputs_replaced) {
-		conf_outputs_free(p->conf);
-		p->outputs_replaced = 1;
+	/* The file's sections of a kind replace the built-in ones. */
+	if (!p->replaced[k->sec]) {
+		conf_named_free(p->conf, k);
+		p->replaced[k->sec] = 1;
 	}
-	for (i = 0; i < p->conf->noutputs; i++) {
-		if (strcmp(p->conf->outputs[i].name, name) == 0) {
-			conf_error(p, p->line, "duplicate output name '%s' "
-			    "(first at line %d)", name,
-			    p->conf->outputs[i].line);
-			p->skip = 1;
+	n = conf_named_count(p->conf, k);
+	for (i = 0; i < *n; i++) {
+		if (strcmp(conf_named_name(k, conf_named_at(p->conf, k, i)),
+		    name) == 0) {
+			conf_error(p, p->line, "duplicate %s name '%s' (first "
+			    "at line %d)", k->noun, name,
+			    conf_named_line(k, conf_named_at(p->conf, k, i)));
 			return;
 		}
 	}
-	conf_output_add(p->conf, name, p->line);
-	p->out = p->conf->noutputs - 1;
+	p->idx = conf_named_add(p->conf, k, name, p->line);
+	p->bad_select = 0;
+	for (i = 0; i < CONF_NOPTIONS; i++)
+		if (conf_options[i].sec == k->sec)
+			p->seen[i] = 0;
+	p->sec = k->sec;
+	p->skip = 0;
+	snprintf(p->secname, sizeof(p->secname), "%s %s", sname, name);
 }
 
 /*
  * Open the section named s (the text between the brackets): "signetd",
- * "rule netjoin", "rule imageload" or "output NAME", words separated by
- * blanks. Keys of a section we do not know are skipped unreported.
+ * "rule netjoin", "rule imageload", "listen NAME" or "output NAME",
+ * words separated by blanks. Keys of a section we do not know are
+ * skipped unreported.
  */
 static void
 conf_section_open(struct conf_parse *p, char *s)
@@ -855,15 +1318,11 @@ conf_section_open(struct conf_parse *p, char *s)
 	    e[-1] == '\t'); )
 		*--e = '\0';
 
-	if (strcmp(kind, "output") == 0) {
-		p->sec = SEC_OUTPUT;
-		p->skip = 0;
-		for (i = 0; i < CONF_NOPTIONS; i++)
-			if (conf_options[i].sec == SEC_OUTPUT)
-				p->seen[i] = 0;
-		snprintf(p->secname, sizeof(p->secname), "output %s", rest);
-		conf_section_output(p, rest);
-		return;
+	for (i = 0; i < CONF_NNAMEDS; i++) {
+		if (strcmp(kind, conf_section_names[conf_nameds[i].sec]) == 0) {
+			conf_section_named(p, &conf_nameds[i], rest);
+			return;
+		}
 	}
 	if (strcmp(kind, "signetd") == 0 && *rest == '\0')
 		sec = SEC_SIGNETD;
@@ -1055,13 +1514,13 @@ conf_continue(struct conf_parse *p, const char *value)
 
 	if (o == NULL)
 		return;
-	if (o->type != T_CIDR_LIST && o->type != T_STRING_LIST) {
+	if (!conf_is_list(o)) {
 		conf_error(p, p->line, "%s: only a list may continue on an "
 		    "indented line", o->key);
 		p->last = NULL;
 		return;
 	}
-	if (conf_set(o, conf_base(p->conf, o, p->out), value, 1, why,
+	if (conf_set(o, conf_base(p->conf, o, p->idx), value, 1, why,
 	    sizeof(why)) == -1) {
 		conf_error(p, p->line, "%s: %s", o->key, why);
 		p->last = NULL;
@@ -1075,6 +1534,7 @@ conf_handler(void *arg, const char *section, const char *key,
 {
 	struct conf_parse		*p = arg;
 	const struct conf_option	*o;
+	const struct conf_named		*k;
 	char				 why[256], vis[CONF_VIS_MAX];
 	size_t				 i;
 
@@ -1102,12 +1562,57 @@ conf_handler(void *arg, const char *section, const char *key,
 		return (1);
 	}
 	p->seen[i] = p->line;
-	if (conf_set(o, conf_base(p->conf, o, p->out), value, 0, why,
-	    sizeof(why)) == -1)
-		conf_error(p, p->line, "%s: %s", key, why);
-	else
+	if (conf_set(o, conf_base(p->conf, o, p->idx), value, 0, why,
+	    sizeof(why)) == 0) {
 		p->last = o;
+		return (1);
+	}
+	conf_error(p, p->line, "%s: %s", key, why);
+	if ((k = conf_named_of(p->sec)) != NULL &&
+	    strcmp(k->select, o->key) == 0)
+		p->bad_select = 1;
 	return (1);
+}
+
+/*
+ * The first address two listeners of one transport (UDP, or TCP for tcp
+ * and tls) share on one port, or NULL.
+ */
+static const char *
+conf_listen_shared(const struct conf_listen *a, const struct conf_listen *b)
+{
+	size_t	 i, j;
+
+	if (a->port != b->port ||
+	    (a->proto == PROTO_UDP) != (b->proto == PROTO_UDP))
+		return (NULL);
+	for (i = 0; i < a->naddresses; i++)
+		for (j = 0; j < b->naddresses; j++)
+			if (strcmp(a->addresses[i], b->addresses[j]) == 0)
+				return (a->addresses[i]);
+	return (NULL);
+}
+
+/* A socket two listeners would bind would fail at start: say so now. */
+static void
+conf_listen_clash(struct conf_parse *p)
+{
+	const struct conf_listen	*a, *b;
+	const char			*addr;
+	size_t				 i, j;
+
+	for (j = 1; j < p->conf->nlistens; j++) {
+		b = &p->conf->listens[j];
+		for (i = 0; i < j; i++) {
+			a = &p->conf->listens[i];
+			if ((addr = conf_listen_shared(a, b)) == NULL)
+				continue;
+			conf_error(p, b->line, "[listen %s]: %s port %u is "
+			    "also bound by [listen %s]", b->name, addr,
+			    (unsigned int)b->port, a->name);
+			break;
+		}
+	}
 }
 
 /*
@@ -1133,6 +1638,9 @@ conf_load(struct conf *c, const char *path, FILE *errfp)
 	c->file = xstrdup(path);
 	rv = ini_parse_stream(conf_reader, &p, conf_handler, &p);
 	conf_section_close(&p);
+	/* Sections with errors hold defaults where the file says more. */
+	if (p.nerr == 0)
+		conf_listen_clash(&p);
 	if (p.rerrno != 0)
 		conf_error(&p, 0, "%s", strerror(p.rerrno));
 	else if (rv > 0 && p.nerr == 0)
@@ -1227,17 +1735,18 @@ conf_cidrs_special(const struct cidr_list *l)
 	return (rv ? (int)i : 0);
 }
 
-/* A prefix list; the special-purpose ranges print as "default". */
+/* A prefix list; the special-purpose ranges print as the word. */
 static void
-conf_dump_cidrs(const struct cidr_list *l, size_t col, FILE *fp)
+conf_dump_cidrs(const struct conf_option *o, const struct cidr_list *l,
+    size_t col, FILE *fp)
 {
 	const struct cidr	*c;
 	char			 addr[ADDR_STRLEN], item[ADDR_STRLEN + 4];
-	size_t			 i;
+	size_t			 i = 0;
 
-	if ((i = (size_t)conf_cidrs_special(l)) > 0) {
-		fputs("default", fp);
-		col += 7;
+	if (o->words != NULL && (i = (size_t)conf_cidrs_special(l)) > 0) {
+		fputs(o->words[0], fp);
+		col += strlen(o->words[0]);
 	}
 	for (; i < l->n; i++) {
 		c = &l->v[i];
@@ -1274,7 +1783,11 @@ conf_dump_value(const struct conf_option *o, const void *v, size_t col,
 	case T_UINT:
 		fprintf(fp, "%" PRIu64, *(const uint64_t *)v);
 		break;
+	case T_PORT:
+		fprintf(fp, "%u", (unsigned int)*(const uint16_t *)v);
+		break;
 	case T_STRING:
+	case T_FILE:
 		fputs(*(char *const *)v, fp);
 		break;
 	case T_ENUM:
@@ -1282,9 +1795,10 @@ conf_dump_value(const struct conf_option *o, const void *v, size_t col,
 		fputs(o->words[e], fp);
 		break;
 	case T_CIDR_LIST:
-		conf_dump_cidrs(v, col, fp);
+		conf_dump_cidrs(o, v, col, fp);
 		break;
 	case T_STRING_LIST:
+	case T_ADDR_LIST:
 		sv = v;
 		n = *(const size_t *)((const char *)v - o->off + o->noff);
 		for (i = 0; i < n; i++) {
@@ -1298,22 +1812,41 @@ conf_dump_value(const struct conf_option *o, const void *v, size_t col,
 	}
 }
 
+/* Options left unset, or not for this kind of section, do not print. */
+static int
+conf_dump_skip(const struct conf_option *o, const struct conf_named *k,
+    const char *e, const void *v)
+{
+	if (k != NULL && !conf_applies(o, k, e))
+		return (1);
+	if (o->type == T_STRING || o->type == T_FILE)
+		return (*(char *const *)v == NULL);
+	if (o->type == T_CIDR_LIST)
+		return (((const struct cidr_list *)v)->n == 0);
+	return (0);
+}
+
+/* Section sec, or element idx of it for a named one. */
 static void
-conf_dump_section(const struct conf *c, enum conf_section sec, size_t out,
+conf_dump_section(const struct conf *c, enum conf_section sec, size_t idx,
     FILE *fp)
 {
 	const struct conf_option	*o;
+	const struct conf_named		*k;
+	const char			*e = NULL;
 	const void			*v;
 
-	if (sec == SEC_OUTPUT)
-		fprintf(fp, "\n[output %s]\n", c->outputs[out].name);
-	else
+	if ((k = conf_named_of(sec)) != NULL) {
+		e = conf_named_at(c, k, idx);
+		fprintf(fp, "\n[%s %s]\n", conf_section_names[sec],
+		    conf_named_name(k, e));
+	} else
 		fprintf(fp, "\n[%s]\n", conf_section_names[sec]);
 	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++) {
 		if (o->sec != sec)
 			continue;
-		v = conf_base((struct conf *)c, o, out);
-		if (o->type == T_STRING && *(char *const *)v == NULL)
+		v = conf_base(c, o, idx);
+		if (conf_dump_skip(o, k, e, v))
 			continue;
 		fprintf(fp, "# %s\n%s = ", o->help, o->key);
 		conf_dump_value(o, v, strlen(o->key) + 3, fp);
@@ -1325,13 +1858,17 @@ conf_dump_section(const struct conf *c, enum conf_section sec, size_t out,
 void
 conf_dump(const struct conf *c, FILE *fp)
 {
+	const struct conf_named	*k;
 	enum conf_section	 sec;
 	size_t			 i;
 
 	fprintf(fp, "# signetd configuration: %s\n", c->file != NULL ?
 	    c->file : "built-in defaults");
-	for (sec = SEC_SIGNETD; sec < SEC_OUTPUT; sec++)
-		conf_dump_section(c, sec, 0, fp);
-	for (i = 0; i < c->noutputs; i++)
-		conf_dump_section(c, SEC_OUTPUT, i, fp);
+	for (sec = SEC_SIGNETD; sec < SEC_MAX; sec++) {
+		if ((k = conf_named_of(sec)) == NULL)
+			conf_dump_section(c, sec, 0, fp);
+		else
+			for (i = 0; i < *conf_named_count(c, k); i++)
+				conf_dump_section(c, sec, i, fp);
+	}
 }

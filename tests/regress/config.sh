@@ -61,7 +61,7 @@ if [ "$(cat "$tmp/rc")" -eq 0 ] && [ ! -s "$tmp/err" ]; then
 fi
 
 for f in "$TOP/etc/signetd.conf" "$data/example.conf" "$data/syntax.conf" \
-    "$data/bom-crlf.conf" "$data/long-lists.conf"; do
+    "$data/bom-crlf.conf" "$data/long-lists.conf" "$data/listen.conf"; do
 	check "$f"
 	rc=$(cat "$tmp/rc")
 	if [ "$rc" -ne 0 ]; then
@@ -96,11 +96,12 @@ grep -Fq -e "$missing: No such file or directory" "$tmp/err" ||
     bad "$missing: no \"No such file or directory\""
 
 # With -v the configuration in effect is printed; it loads as it is.
-"$SIGNETD" -tv -c "$data/syntax.conf" >"$tmp/dump.conf" 2>"$tmp/err"
-if [ -s "$tmp/dump.conf" ]; then
+for f in syntax listen; do
+	"$SIGNETD" -tv -c "$data/$f.conf" >"$tmp/dump.conf" 2>"$tmp/err"
+	[ -s "$tmp/dump.conf" ] || continue
 	check "$tmp/dump.conf"
 	rc=$(cat "$tmp/rc")
-	[ "$rc" -eq 0 ] || bad "the -tv dump of syntax.conf: exit $rc, want 0"
-fi
+	[ "$rc" -eq 0 ] || bad "the -tv dump of $f.conf: exit $rc, want 0"
+done
 
 exit $fail
