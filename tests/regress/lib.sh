@@ -340,6 +340,29 @@ wait_count()
 	done
 }
 
+# wait_done NAME FIELD WANT ACCEPTED [SECS]: as wait_count NAME FIELD ge
+# WANT, but once ACCEPTED connections were accepted and none is active
+# any more, nothing else can come: give up at once.
+wait_done()
+{
+	w_end=$(($(date +%s) + ${5:-20}))
+	while :; do
+		snapshot
+		GOT=$(lcount "$1" "$2")
+		w_acc=$(lcount "$1" accepted)
+		w_act=$(lcount "$1" active)
+		case $GOT$w_acc$w_act in
+		*[!0-9]*|"")	;;
+		*)	[ "$GOT" -ge "$3" ] && return 0
+			[ "$w_acc" -ge "$4" ] && [ "$w_act" -eq 0 ] && return 1
+			;;
+		esac
+		[ "$(date +%s)" -ge "$w_end" ] && return 1
+		alive "$DAEMON_PID" || return 1
+		sleep 0.2
+	done
+}
+
 # expect WHAT GOT OP WANT: one check of a number.
 expect()
 {
@@ -517,6 +540,18 @@ def refused(port, proto, path, n):
     return 1
 
 
+def count_frames(path):
+    """Octet-counted frames (RFC 6587 3.4.1) in a file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    i = n = 0
+    while i < len(data):
+        sp = data.index(b" ", i)
+        i = sp + 1 + int(data[i:sp])
+        n += 1
+    print(n)
+
+
 def load(path):
     out = []
     if not os.path.exists(path):
@@ -612,6 +647,8 @@ def main(a):
             a[4] if len(a) > 4 else "")
     elif a[0] == "refused":
         return refused(int(a[1]), a[2], a[3], int(a[4]))
+    elif a[0] == "count-frames":
+        count_frames(a[1])
     elif a[0] == "same-alerts":
         return same_alerts(a[1], a[2], bool(os.environ.get("LIVE_STRICT")))
     elif a[0] == "exec-dfl":

@@ -70,8 +70,13 @@ run()
 		sed 's/^/  /' "$LIB_TMP/$r_name.logger" | head -n 5
 	fi
 
-	if ! wait_count in messages ge "$nlines" 30; then
-		bad "$r_name: $GOT of $nlines messages arrived in 30s"
+	if [ "$r_proto" = udp ]; then
+		wait_count in messages ge "$nlines" 30
+	else
+		wait_done in messages "$nlines" 1 30
+	fi
+	if [ "$?" -ne 0 ]; then
+		bad "$r_name: $GOT of $nlines messages arrived"
 		if [ "$r_proto" = udp ]; then
 			echo "  datagrams $(lcount in datagrams)" \
 			    "kernel_drops $(lcount in kernel_drops):" \
