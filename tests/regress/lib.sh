@@ -363,6 +363,49 @@ wait_done()
 	done
 }
 
+# mark NAME: a snapshot of listener NAME's counters to count from.
+# delta NAME FIELD: FIELD in the last snapshot minus FIELD at the mark.
+mark()
+{
+	snapshot || return 1
+	grep "^signetd: listen $1: messages " "$DAEMON_ERR" | tail -n 1 \
+	    > "$LIB_TMP/mark.$1"
+}
+
+delta()
+{
+	d_now=$(lcount "$1" "$2")
+	d_then=$(DAEMON_ERR=$LIB_TMP/mark.$1 lcount "$1" "$2")
+	case $d_now$d_then in
+	*[!0-9]*|"")	echo "?" ;;
+	*)		echo $((d_now - d_then)) ;;
+	esac
+}
+
+# wait_settled NAME CONNS [SECS]: snapshot until CONNS more connections
+# than at the mark were accepted or refused and none is active: what
+# they sent is all counted.
+wait_settled()
+{
+	w_end=$(($(date +%s) + ${3:-20}))
+	while :; do
+		snapshot
+		w_n=0
+		for f in accepted refused_limit refused_allow; do
+			w_d=$(delta "$1" $f)
+			case $w_d in
+			*[!0-9-]*|"")	w_n=-1000000000 ;;
+			*)		w_n=$((w_n + w_d)) ;;
+			esac
+		done
+		[ "$w_n" -ge "$2" ] && [ "$(lcount "$1" active)" = 0 ] &&
+			return 0
+		[ "$(date +%s)" -ge "$w_end" ] && return 1
+		alive "$DAEMON_PID" || return 1
+		sleep 0.1
+	done
+}
+
 # expect WHAT GOT OP WANT: one check of a number.
 expect()
 {
