@@ -435,6 +435,35 @@ START_TEST(test_listen_tcp_too_long)
 }
 END_TEST
 
+/*
+ * Frames of exactly max_message bytes pass: the read watermark leaves
+ * room for the octet count or the CR LF around them, so the framer never
+ * waits for bytes the bufferevent will not read.
+ */
+START_TEST(test_listen_tcp_max_frame)
+{
+	char	 line[64];
+	int	 lf, oc;
+
+	listen_add(PROTO_TCP);
+	start();
+	memset(line, 'y', sizeof(line));
+	lf = tcp_connect(lc[0].port);
+	send_all(lf, line, sizeof(line));
+	run_for(30000);
+	send_str(lf, "\r\n");
+	ck_assert_uint_eq(wait_for(&pst()->messages, 1), 1);
+	oc = tcp_connect(lc[0].port);
+	send_str(oc, "64 ");
+	send_all(oc, line, sizeof(line));
+	ck_assert_uint_eq(wait_for(&pst()->messages, 2), 2);
+	ck_assert_uint_eq(pst()->bytes, 2 * sizeof(line));
+	ck_assert_uint_eq(lst(0)->too_long, 0);
+	close(lf);
+	close(oc);
+}
+END_TEST
+
 /* An octet count that does not parse: resynchronised at the next LF. */
 START_TEST(test_listen_tcp_bad_frame)
 {
@@ -1082,6 +1111,7 @@ listen_suite(void)
 	tcase_add_test(tc, test_listen_tcp_crlf_nul);
 	tcase_add_test(tc, test_listen_tcp_record);
 	tcase_add_test(tc, test_listen_tcp_too_long);
+	tcase_add_test(tc, test_listen_tcp_max_frame);
 	tcase_add_test(tc, test_listen_tcp_bad_frame);
 	tcase_add_test(tc, test_listen_half_frame);
 	tcase_add_test(tc, test_listen_allow_refuses);
