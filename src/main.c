@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "conf.h"
+#include "daemon.h"
 #include "engine.h"
 #include "log.h"
 #include "output.h"
@@ -164,12 +165,10 @@ main(int argc, char *argv[])
 		conf_free(cf);
 		return (0);
 	}
-	if (o.replay == NULL) {
-		log_warnx("the live listeners are not built yet; use --replay");
-		conf_free(cf);
-		return (1);
-	}
-	rv = main_replay(&o, cf);
+	if (o.replay != NULL)
+		rv = main_replay(&o, cf);
+	else
+		rv = daemon_run(cf);
 	conf_free(cf);
 	return (rv);
 }
