@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "conf.h"
@@ -128,6 +129,10 @@ main_replay(const struct opts *o, const struct conf *cf)
 	char			 err[512];
 	int			 rv;
 
+	if (strcmp(o->replay, "-") != 0 && access(o->replay, R_OK) == -1) {
+		log_warn("replay: %s", o->replay);
+		return (1);
+	}
 	if ((out = outputs_new(cf, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return (1);
