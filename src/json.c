@@ -4,7 +4,7 @@
  * yajl calls back per token. A small stack of contexts, one per nesting
  * level, says what each map is: the record itself, MDE's `properties',
  * Winlogbeat's `winlog' and `event_data', Winlogbeat 6's top-level
- * `event_data', or something we skip. Keys are looked up once in a sorted
+ * `event_data', or something we skip. Keys are looked up once in a hashed
  * table that maps (context, name) to a field slot, so the three source
  * shapes fill the same slots and the normalizer does not care which one
  * it got. The record is handed over when its map closes.
@@ -45,7 +45,7 @@ struct keydef {
 	enum ctx	 child;
 };
 
-/* Sorted by name (strcmp order) for bsearch. */
+/* What each key we use means; json_new() indexes them by hash. */
 static const struct keydef keydefs[] = {
 	{ "@timestamp",		M_ROOT,		F_ATTIMESTAMP,	CTX_SKIP },
 	{ "ActionType",		M_PROPS,	F_ACTIONTYPE,	CTX_SKIP },
@@ -104,6 +104,10 @@ static const struct keydef keydefs[] = {
 
 #define NKEYDEFS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
+#define JSON_KEYBUCKETS	128
+
+_Static_assert(NKEYDEFS < 0xff, "keydef indexes are bytes");
+
 /* NXLog Agent 6's AddPrefix option writes EventData fields this way. */
 #define EVDATA_PREFIX	"EventData."
 
@@ -127,31 +131,52 @@ struct json {
 	int		 records;
 	int		 too_deep;
 	struct fields	 f;
+
+	uint8_t		 bucket[JSON_KEYBUCKETS];	/* first keydef, 0xff */
+	uint8_t		 chain[NKEYDEFS];		/* next keydef, 0xff */
+	uint16_t	 keylen[NKEYDEFS];
 };
 
 static const yajl_callbacks	json_callbacks;
 
-static int
-keydef_cmp(const void *k, const void *e)
+/*
+ * Keys are looked up once per key in every record, most of them names we
+ * do not use (NXLog sends some fifty per record), so the lookup is a small
+ * hash on the length and two bytes, built once per decoder; a miss usually
+ * costs one comparison of lengths.
+ */
+static unsigned
+keydef_bucket(const char *p, size_t n)
 {
-	const struct slice	*key = k;
-	const struct keydef	*d = e;
-	size_t			 dl = strlen(d->name);
-	int			 c;
+	return ((unsigned)(n * 31 + (unsigned char)p[0] * 7 +
+	    (unsigned char)p[n - 1]) & (JSON_KEYBUCKETS - 1));
+}
 
-	c = memcmp(key->p, d->name, key->n < dl ? key->n : dl);
-	if (c != 0)
-		return (c);
-	return (key->n < dl ? -1 : key->n > dl);
+static void
+keydef_index(struct json *j)
+{
+	size_t		 i, b;
+
+	memset(j->bucket, 0xff, sizeof(j->bucket));
+	for (i = 0; i < NKEYDEFS; i++) {
+		j->keylen[i] = (uint16_t)strlen(keydefs[i].name);
+		b = keydef_bucket(keydefs[i].name, j->keylen[i]);
+		j->chain[i] = j->bucket[b];
+		j->bucket[b] = (uint8_t)i;
+	}
 }
 
 static const struct keydef *
-keydef_find(const char *p, size_t n)
+keydef_find(const struct json *j, const char *p, size_t n)
 {
-	struct slice	 key = { p, n };
+	uint8_t	 i;
 
-	return (bsearch(&key, keydefs, NKEYDEFS, sizeof(keydefs[0]),
-	    keydef_cmp));
+	if (n == 0)
+		return (NULL);
+	for (i = j->bucket[keydef_bucket(p, n)]; i != 0xff; i = j->chain[i])
+		if (j->keylen[i] == n && memcmp(keydefs[i].name, p, n) == 0)
+			return (&keydefs[i]);
+	return (NULL);
 }
 
 static void
@@ -173,6 +198,7 @@ json_new(json_record_cb cb, void *arg)
 	j = xcalloc(1, sizeof(*j));
 	j->cb = cb;
 	j->cbarg = arg;
+	keydef_index(j);
 	json_reset_handle(j);
 	return (j);
 }
@@ -305,7 +331,7 @@ json_map_key_cb(void *ctx, const unsigned char *key, size_t n)
 		n -= pl;
 		c = CTX_EVDATA;
 	}
-	if ((d = keydef_find(k, n)) == NULL || (d->ctxmask & (1u << c)) == 0)
+	if ((d = keydef_find(j, k, n)) == NULL || (d->ctxmask & (1u << c)) == 0)
 		return (1);
 	j->slot = d->slot;
 	j->child = d->child;

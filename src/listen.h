@@ -49,6 +49,7 @@ void		 listeners_drain(struct listeners *);
 void		 listeners_free(struct listeners *);
 size_t		 listeners_count(const struct listeners *);
 const char	*listeners_name(const struct listeners *, size_t);
+const char	*listeners_describe(const struct listeners *, size_t);
 const struct listen_stats *listeners_stats(const struct listeners *, size_t);
 void		 listeners_log_drops(struct listeners *);
 

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "conf.h"
+#include "daemon.h"
 #include "engine.h"
 #include "log.h"
 #include "output.h"
@@ -127,6 +129,10 @@ main_replay(const struct opts *o, const struct conf *cf)
 	char			 err[512];
 	int			 rv;
 
+	if (strcmp(o->replay, "-") != 0 && access(o->replay, R_OK) == -1) {
+		log_warn("replay: %s", o->replay);
+		return (1);
+	}
 	if ((out = outputs_new(cf, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return (1);
@@ -164,12 +170,10 @@ main(int argc, char *argv[])
 		conf_free(cf);
 		return (0);
 	}
-	if (o.replay == NULL) {
-		log_warnx("the live listeners are not built yet; use --replay");
-		conf_free(cf);
-		return (1);
-	}
-	rv = main_replay(&o, cf);
+	if (o.replay != NULL)
+		rv = main_replay(&o, cf);
+	else
+		rv = daemon_run(cf);
 	conf_free(cf);
 	return (rv);
 }

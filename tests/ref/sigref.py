@@ -347,9 +347,10 @@ class Decoder:
         return [obj]
 
     def normalize(self, r):
-        """One decoded record -> list of normalized events (R2)."""
+        """One decoded record -> a normalized event or None (R2).  A load
+        stands for its cert fact too (see Engine.feed)."""
         if not isinstance(r, dict):
-            return []
+            return None
         if "category" in r and isinstance(r.get("properties"), dict):
             return self.mde(r)
         if isinstance(r.get("winlog"), dict):
@@ -364,7 +365,7 @@ class Decoder:
         if "EventID" in r:
             return self.sysmon(r.get("Channel"), r.get("Hostname"),
                                r.get("EventID"), r, r.get("EventTime"))
-        return []
+        return None
 
     def mde(self, r):
         cat = r.get("category")
@@ -375,7 +376,7 @@ class Decoder:
             if not dev and isinstance(p.get("DeviceName"), str):
                 dev = ascii_lower(p["DeviceName"])
             if not dev or t is None:
-                return []
+                return None
             e = Ev("net", dev, t, "mde")
             e.image = _str(p.get("InitiatingProcessFolderPath"))
             e.pid = _pid(p.get("InitiatingProcessId"))
@@ -383,27 +384,27 @@ class Decoder:
             e.outbound = p.get("ActionType") == "ConnectionSuccess"
             pub, e.rip = self.address(p.get("RemoteIP"))
             e.qual = e.outbound and e.pid not in (0, 4) and pub
-            return [e]
+            return e
         if cat == "AdvancedHunting-DeviceFileCertificateInfo":
             dev = _str(p.get("DeviceId"))
             sha1 = _sha1(p.get("SHA1"))
             if not dev or t is None or sha1 is None:
-                return []
+                return None
             e = Ev("cert", dev, t, "mde")
             e.sha1 = sha1
             e.bad = (_mde_bool(p.get("IsSigned")) is False
                      or _mde_bool(p.get("IsTrusted")) is False)
-            return [e]
-        return []
+            return e
+        return None
 
     def sysmon(self, channel, computer, eid, data, fwd_time):
         if channel != SYSMON_CHANNEL or not isinstance(data, dict):
-            return []
+            return None
         eid = _eid(eid)
         if eid not in (1, 3, 7):
-            return []
+            return None
         if not isinstance(computer, str) or not computer:
-            return []
+            return None
         dev = ascii_lower(computer)
         if isinstance(data.get("UtcTime"), str):
             t = parse_time(data["UtcTime"])
@@ -411,13 +412,13 @@ class Decoder:
             t = parse_time(fwd_time)
         if t is None:
             self.stats["bad_time"] += 1
-            return []
+            return None
         if eid == 1:
             e = Ev("proc", dev, t, "sysmon")
             g = _str(data.get("ProcessGuid"))
             e.guid = ascii_lower(g) if g else None
             e.sha1 = _hashes_sha1(data.get("Hashes"))
-            return [e]
+            return e
         if eid == 3:
             e = Ev("net", dev, t, "sysmon")
             g = _str(data.get("ProcessGuid"))
@@ -427,7 +428,7 @@ class Decoder:
             e.outbound = _sysmon_true(data.get("Initiated"))
             pub, e.rip = self.address(data.get("DestinationIp"))
             e.qual = e.outbound and e.pid not in (0, 4) and pub
-            return [e]
+            return e
         e = Ev("load", dev, t, "sysmon")
         e.path = _str(data.get("ImageLoaded"))
         e.sha1 = _hashes_sha1(data.get("Hashes"))
@@ -435,7 +436,7 @@ class Decoder:
         e.status = data.get("SignatureStatus")
         e.sig = data.get("Signature")
         e.bad = not e.signed or e.status != "Valid"
-        return [e]
+        return e
 
 
 # ---------------------------------------------------------------- engine
@@ -451,8 +452,8 @@ class Engine:
         self.max = None
         self.procs = {}                             # (dev, guid) -> (t, sha1)
         self.bad = collections.defaultdict(list)    # (dev, key) -> [t]
-        self.pending = collections.defaultdict(list)  # (dev, key) -> [(t, ip,
-        #                                               image)]
+        # (dev, key) -> [(t, ip, image)] of qualifying nets not yet matched
+        self.pending = collections.defaultdict(list)
         self.matched = collections.Counter()        # (dev, key, ip) -> n
         self.images = {}        # (dev, key, ip) -> image of the last match
         self.windows = {}       # (wstart, image, sig, signed) -> [n, {dev}, {st}]
@@ -609,10 +610,10 @@ def run_file(f, opt):
             continue
         for r in dec.records(obj):
             stats["records"] += 1
-            evs = dec.normalize(r)
-            if not evs:
+            e = dec.normalize(r)
+            if e is None:
                 stats["skipped"] += 1
-            for e in evs:
+            else:
                 eng.feed(e)
     return eng, stats
 

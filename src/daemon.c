@@ -1,0 +1,290 @@
+/*
+ * signetd: the live daemon (see daemon.h).
+ *
+ * One event_base. Listeners hand messages to the pipeline as they are
+ * read; alerts are written at once and the outputs flushed once per loop
+ * iteration in which something was written (an event made active by the
+ * first alert), so a burst costs one flush and a lone alert is not held
+ * back. A periodic tick runs bounded expiry; another logs what was
+ * dropped since the last one. SIGTERM or SIGINT stops accepting, processes
+ * what connections have buffered, sends what the rules still count, and
+ * exits 0. SIGUSR1 logs the counters.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "listen.h"
+#include "log.h"
+#include "output.h"
+#include "pipeline.h"
+#include "siphash.h"
+
+struct daemon {
+	const struct conf	*conf;		/* borrowed */
+	struct event_base	*base;
+	struct outputs		*out;
+	struct engine		*engine;
+	struct pipeline		*pipe;
+	struct listeners	*lis;
+	struct event		*ev_term;
+	struct event		*ev_int;
+	struct event		*ev_usr1;
+	struct event		*ev_tick;
+	struct event		*ev_stats;
+	struct event		*ev_flush;
+	uint64_t		 skipped[SKIP_NREASONS];	/* at last summary */
+	uint64_t		 late;
+	uint64_t		 clamped;
+};
+
+static int64_t
+daemon_clock(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static struct timeval
+daemon_tv(int64_t us)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	return (tv);
+}
+
+/* Alerts go out at once; the flush waits for the end of this iteration. */
+static void
+daemon_emit_cb(void *arg, const struct alert *a)
+{
+	struct daemon	*d = arg;
+
+	outputs_emit(d->out, a);
+	if (!event_pending(d->ev_flush, EV_TIMEOUT, NULL))
+		event_active(d->ev_flush, EV_TIMEOUT, 0);
+}
+
+static void
+daemon_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)outputs_flush(d->out);
+}
+
+static void
+daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	engine_tick(d->engine, daemon_clock(), d->conf->expire_budget);
+}
+
+/* One line per reason that dropped something since the last summary. */
+static void
+daemon_stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon			*d = arg;
+	const struct pipeline_stats	*ps = pipeline_stats(d->pipe);
+	const struct engine_stats	*es = engine_stats(d->engine);
+	uint64_t			 late = 0, n;
+	int				 i;
+
+	for (i = 0; i < SKIP_NREASONS; i++) {
+		if ((n = ps->skipped[i] - d->skipped[i]) > 0)
+			log_warnx("dropped %llu records in the last interval "
+			    "(%s)", (unsigned long long)n,
+			    skip_reason_name(i));
+		d->skipped[i] = ps->skipped[i];
+	}
+	for (i = 0; i < REC_NKINDS; i++)
+		late += es->late[i];
+	if (late > d->late)
+		log_warnx("dropped %llu records in the last interval (late)",
+		    (unsigned long long)(late - d->late));
+	if (es->clamped > d->clamped)
+		log_warnx("clamped %llu future timestamps in the last interval",
+		    (unsigned long long)(es->clamped - d->clamped));
+	d->late = late;
+	d->clamped = es->clamped;
+	listeners_log_drops(d->lis);
+}
+
+static void
+daemon_print_stats(struct daemon *d)
+{
+	const struct pipeline_stats	*ps = pipeline_stats(d->pipe);
+	const struct listen_stats	*ls;
+	size_t				 i;
+
+	fprintf(stderr, "signetd: messages %llu records %llu decoded %llu "
+	    "skipped %llu bytes %llu\n", (unsigned long long)ps->messages,
+	    (unsigned long long)ps->records,
+	    (unsigned long long)pipeline_decoded(d->pipe),
+	    (unsigned long long)pipeline_skipped(d->pipe),
+	    (unsigned long long)ps->bytes);
+	pipeline_print_stats(d->pipe, stderr);
+	engine_print_stats(d->engine, stderr);
+	for (i = 0; i < listeners_count(d->lis); i++) {
+		ls = listeners_stats(d->lis, i);
+		fprintf(stderr, "signetd: listen %s: messages %llu bytes %llu "
+		    "accepted %llu active %llu refused_allow %llu "
+		    "refused_limit %llu idle_closed %llu handshake_failed %llu "
+		    "closed_mid_frame %llu datagrams %llu truncated %llu "
+		    "kernel_drops %llu too_long %llu bad_frame %llu\n",
+		    listeners_name(d->lis, i),
+		    (unsigned long long)ls->messages,
+		    (unsigned long long)ls->bytes,
+		    (unsigned long long)ls->accepted,
+		    (unsigned long long)ls->active,
+		    (unsigned long long)(ls->refused_allow +
+		    ls->refused_datagrams),
+		    (unsigned long long)ls->refused_limit,
+		    (unsigned long long)ls->idle_closed,
+		    (unsigned long long)ls->handshake_failed,
+		    (unsigned long long)ls->closed_mid_frame,
+		    (unsigned long long)ls->datagrams,
+		    (unsigned long long)ls->truncated,
+		    (unsigned long long)ls->kernel_drops,
+		    (unsigned long long)ls->too_long,
+		    (unsigned long long)ls->bad_frame);
+	}
+	for (i = 0; i < outputs_count(d->out); i++)
+		fprintf(stderr, "signetd: output %s: written %llu errors %llu\n",
+		    outputs_name(d->out, i),
+		    (unsigned long long)outputs_stats(d->out, i)->written,
+		    (unsigned long long)outputs_stats(d->out, i)->errors);
+}
+
+static void
+daemon_usr1_cb(evutil_socket_t fd, short what, void *arg)
+{
+	daemon_print_stats(arg);
+}
+
+/*
+ * Graceful stop: no new input, what is buffered is processed, the rules
+ * send what they still count, the outputs are flushed. All of it is
+ * synchronous: nothing here waits on a peer yet. Network outputs, which
+ * will, are to drain within stop_timeout.
+ */
+static void
+daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	log_notice("signal %d: stopping", (int)sig);
+	listeners_stop(d->lis);
+	listeners_drain(d->lis);
+	engine_flush(d->engine, daemon_clock());
+	(void)outputs_flush(d->out);
+	event_base_loopbreak(d->base);
+}
+
+static int
+daemon_events(struct daemon *d)
+{
+	struct timeval	 tick = daemon_tv(d->conf->tick);
+	struct timeval	 stats = daemon_tv(d->conf->stats_interval);
+
+	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_stop_cb, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, daemon_stop_cb, d);
+	d->ev_usr1 = evsignal_new(d->base, SIGUSR1, daemon_usr1_cb, d);
+	d->ev_tick = event_new(d->base, -1, EV_PERSIST, daemon_tick_cb, d);
+	d->ev_stats = event_new(d->base, -1, EV_PERSIST, daemon_stats_cb, d);
+	d->ev_flush = event_new(d->base, -1, 0, daemon_flush_cb, d);
+	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_usr1 == NULL ||
+	    d->ev_tick == NULL || d->ev_stats == NULL || d->ev_flush == NULL)
+		return (-1);
+	if (event_add(d->ev_term, NULL) == -1 ||
+	    event_add(d->ev_int, NULL) == -1 ||
+	    event_add(d->ev_usr1, NULL) == -1 ||
+	    event_add(d->ev_tick, &tick) == -1 ||
+	    event_add(d->ev_stats, &stats) == -1)
+		return (-1);
+	return (0);
+}
+
+static void
+daemon_free(struct daemon *d)
+{
+	struct event	*evs[] = { d->ev_term, d->ev_int, d->ev_usr1,
+			    d->ev_tick, d->ev_stats, d->ev_flush };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	listeners_free(d->lis);
+	pipeline_free(d->pipe);
+	engine_free(d->engine);
+	outputs_free(d->out);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+/* Build everything, or say what failed. */
+static int
+daemon_init(struct daemon *d, const struct conf *cf)
+{
+	struct alert_sink	 sink = { daemon_emit_cb, d };
+	struct sipkey		 sk;
+	char			 err[512];
+	size_t			 i;
+
+	d->conf = cf;
+	if ((d->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		return (-1);
+	}
+	if ((d->out = outputs_new(cf, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return (-1);
+	}
+	siphash_random_key(&sk);
+	d->engine = engine_new(cf, &sink, &sk);
+	d->pipe = pipeline_new(d->engine, cf->max_message);
+	if (daemon_events(d) == -1) {
+		log_warnx("cannot set up the event loop");
+		return (-1);
+	}
+	d->lis = listeners_new(d->base, cf, d->pipe, daemon_clock, err,
+	    sizeof(err));
+	if (d->lis == NULL) {
+		log_warnx("%s", err);
+		return (-1);
+	}
+	for (i = 0; i < listeners_count(d->lis); i++)
+		log_notice("listening: %s: %s", listeners_name(d->lis, i),
+		    listeners_describe(d->lis, i));
+	return (0);
+}
+
+int
+daemon_run(const struct conf *cf)
+{
+	struct daemon	 d;
+	int		 rv = 1;
+
+	memset(&d, 0, sizeof(d));
+	signal(SIGPIPE, SIG_IGN);
+	if (daemon_init(&d, cf) == 0) {
+		(void)event_base_dispatch(d.base);
+		(void)outputs_flush(d.out);
+		daemon_print_stats(&d);
+		rv = 0;
+	}
+	daemon_free(&d);
+	return (rv);
+}
