@@ -54,6 +54,13 @@ lib_init()
 	LIB_T0=$(date +%s)
 	LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/$LIB_NAME.XXXXXX") || exit 99
 	trap lib_cleanup EXIT
+	# $PEER is split into words where it is used.
+	case $PYTHON3$LIB_TMP in
+	*[[:space:]]*)
+		bad "$PYTHON3 or $LIB_TMP has a space: not supported"
+		exit 99
+		;;
+	esac
 	trap 'exit 1' HUP INT TERM
 	lib_write_peer > "$LIB_TMP/peer.py"
 	PEER="$PYTHON3 $LIB_TMP/peer.py"
@@ -321,6 +328,20 @@ snapshot()
 	return 1
 }
 
+# numcmp A OP B: [ A -OP B ] for OP eq, ne, ge, gt, le or lt.
+numcmp()
+{
+	case $2 in
+	eq)	[ "$1" -eq "$3" ] ;;
+	ne)	[ "$1" -ne "$3" ] ;;
+	ge)	[ "$1" -ge "$3" ] ;;
+	gt)	[ "$1" -gt "$3" ] ;;
+	le)	[ "$1" -le "$3" ] ;;
+	lt)	[ "$1" -lt "$3" ] ;;
+	*)	return 2 ;;
+	esac
+}
+
 # wait_count NAME FIELD OP VALUE [SECS]: snapshot until the counter FIELD
 # of listener NAME satisfies [ N -OP VALUE ], at most SECS (20) seconds;
 # GOT is its last value.
@@ -332,7 +353,7 @@ wait_count()
 		GOT=$(lcount "$1" "$2")
 		case $GOT in
 		*[!0-9]*|"")	;;
-		*)	[ "$GOT" "-$3" "$4" ] && return 0 ;;
+		*)	numcmp "$GOT" "$3" "$4" && return 0 ;;
 		esac
 		[ "$(date +%s)" -ge "$w_end" ] && return 1
 		alive "$DAEMON_PID" || return 1
@@ -415,7 +436,7 @@ expect()
 		return 1
 		;;
 	esac
-	if [ "$2" "-$3" "$4" ]; then
+	if numcmp "$2" "$3" "$4"; then
 		ok "$1: $2"
 		return 0
 	fi

@@ -12,6 +12,8 @@
 #
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh).
 
+# $PEER, $HOSTILE and $(free_ports N) are split into words on purpose.
+# shellcheck disable=SC2046,SC2086
 . "$(dirname "$0")/lib.sh"
 lib_init live-allow
 need logger bsdutils

@@ -27,6 +27,8 @@
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh). LIVE_CHURN (5000)
 # sets the number of connections opened and closed.
 
+# $PEER, $HOSTILE and $(free_ports N) are split into words on purpose.
+# shellcheck disable=SC2046,SC2086
 . "$(dirname "$0")/lib.sh"
 lib_init live-hostile
 need logger bsdutils

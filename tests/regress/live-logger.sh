@@ -9,6 +9,8 @@
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh). LIVE_EVENTS (3000)
 # sizes the corpus.
 
+# $PEER, $HOSTILE and $(free_ports N) are split into words on purpose.
+# shellcheck disable=SC2046,SC2086
 . "$(dirname "$0")/lib.sh"
 lib_init live-logger
 need logger bsdutils
@@ -39,14 +41,16 @@ run()
 	r_port=$1
 	r_alerts=$LIB_TMP/$r_name.alerts
 	mkconf "$LIB_TMP/$r_name.conf" "$r_alerts"
-	listener "$LIB_TMP/$r_name.conf" in "$r_proto" "$r_port" \
-	    "rcvbuf = 8M"
-	[ "$r_proto" = udp ] ||
-		sed -i '/^rcvbuf/d' "$LIB_TMP/$r_name.conf"
+	if [ "$r_proto" = udp ]; then
+		listener "$LIB_TMP/$r_name.conf" in udp "$r_port" "rcvbuf = 8M"
+	else
+		listener "$LIB_TMP/$r_name.conf" in tcp "$r_port"
+	fi
 	start_daemon "$LIB_TMP/$r_name.conf" "$r_name"
 
 	# -S: logger cuts lines longer than this; UDP is paced so that
 	# the kernel never has to drop a datagram.
+	# shellcheck disable=SC2153
 	r_opts="-n 127.0.0.1 -P $r_port -t siggen -S 65000 $R_OPTS"
 	if [ "$r_proto" = udp ]; then
 		rm -f "$LIB_TMP/fifo"
@@ -70,12 +74,9 @@ run()
 		sed 's/^/  /' "$LIB_TMP/$r_name.logger" | head -n 5
 	fi
 
-	if [ "$r_proto" = udp ]; then
-		wait_count in messages ge "$nlines" 30
-	else
-		wait_done in messages "$nlines" 1 30
-	fi
-	if [ "$?" -ne 0 ]; then
+	r_wait="wait_done in messages $nlines 1 30"
+	[ "$r_proto" = udp ] && r_wait="wait_count in messages ge $nlines 30"
+	if ! $r_wait; then
 		bad "$r_name: $GOT of $nlines messages arrived"
 		if [ "$r_proto" = udp ]; then
 			echo "  datagrams $(lcount in datagrams)" \

@@ -13,6 +13,8 @@
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh). LIVE_EVENTS (4000)
 # sizes the corpus.
 
+# $PEER, $HOSTILE and $(free_ports N) are split into words on purpose.
+# shellcheck disable=SC2046,SC2086
 . "$(dirname "$0")/lib.sh"
 lib_init live-stop
 need logger bsdutils
