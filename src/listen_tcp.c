@@ -38,8 +38,13 @@
  * framer always makes progress, so the watermark never stalls a peer.
  */
 #define TCP_FRAME_SLACK	11
-/* Reads of what the kernel holds for a connection at a graceful stop. */
-#define TCP_STOP_READS	16
+/*
+ * Bytes a graceful stop reads of what the kernel holds for a connection:
+ * more than any receive buffer, so everything sent before the stop is
+ * processed, yet bounded against a peer that keeps sending. libevent reads
+ * at most 4 KiB per call, so this is a byte budget, not a count of reads.
+ */
+#define TCP_STOP_BYTES	(64 * 1024 * 1024)
 
 static int	tcp_tls_fail(const struct listener *, const char *,
 		    const char *, char *, size_t);
@@ -261,8 +266,14 @@ conn_bufferevent(struct listener *l, int fd)
 	else {
 		if ((ssl = SSL_new(l->tls)) == NULL)
 			fatalx("listen %s: SSL_new", l->name);
+		/*
+		 * Deferred callbacks: libevent 2.1's OpenSSL bufferevent
+		 * reports EOF before it commits the bytes read in the same
+		 * call, and we would close with the stream's tail unread.
+		 */
 		bev = bufferevent_openssl_socket_new(base, fd, ssl,
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		    BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	}
 	if (bev == NULL)
 		fatalx("listen %s: bufferevent", l->name);
@@ -417,11 +428,11 @@ conn_read_kernel(struct conn *c)
 {
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	evutil_socket_t	 fd = bufferevent_getfd(c->bev);
-	size_t		 high, len;
-	int		 i, n;
+	size_t		 high, len, done = 0;
+	int		 n;
 
 	high = c->l->ls->max_message + TCP_FRAME_SLACK;
-	for (i = 0; i < TCP_STOP_READS; i++) {
+	while (done < TCP_STOP_BYTES) {
 		conn_frame(c);
 		if ((len = evbuffer_get_length(in)) >= high)
 			return (0);
@@ -433,6 +444,7 @@ conn_read_kernel(struct conn *c)
 			return (1);
 		if (n < 0)
 			return (0);
+		done += (size_t)n;
 	}
 	return (0);
 }
