@@ -21,7 +21,10 @@
  * Suppression. The first match of a group is sent at once; matches within
  * S of the last sent alert are counted and sent with the next alert, or
  * when the watermark passes the end of the interval, or when the group is
- * evicted or flushed at stop.
+ * evicted or flushed at stop. Groups holding counts sit on a min-heap by
+ * the end of their interval, which the watermark drains: alerts then
+ * depend on the records alone, not on when the expiry sweep comes by, so
+ * the daemon and a replay of the same stream send the same alerts.
  *
  * Expiry is incremental: netjoin_expire() looks at a bounded number of
  * table slots per call, round-robin over the three tables, and resumes
@@ -41,6 +44,7 @@
 #include "xmalloc.h"
 
 #define NJ_NONE		INT64_MIN
+#define NJ_NOHEAP	SIZE_MAX
 #define NJ_WAIT_EXACT	32
 
 struct nj_group;
@@ -83,6 +87,7 @@ struct nj_group {
 	int64_t			 wover_hi;
 
 	int64_t			 last_alert;
+	size_t			 heapidx;	/* in nj->heap, or NJ_NOHEAP */
 	uint64_t		 pending;
 	int64_t			 pfirst;
 	int64_t			 plast;
@@ -138,14 +143,19 @@ struct netjoin {
 	size_t			 cursor[3];
 	unsigned		 sweep;		/* table the sweep is on */
 
-	char			*scratch;	/* lower-casing buffer */
-	size_t			 scratchcap;
+	/* groups holding suppressed counts, by end of their interval */
+	struct nj_group		**heap;
+	size_t			 nheap;
+	size_t			 capheap;
 
 	struct netjoin_stats	 st;
 };
 
 static void	nj_group_free(struct netjoin *, struct nj_group *);
 static void	nj_key_maybe_free(struct netjoin *, struct nj_key *);
+static int64_t	nj_deadline(const struct netjoin *, const struct nj_group *);
+static void	nj_heap_remove(struct netjoin *, struct nj_group *);
+static void	nj_emit(struct netjoin *, struct nj_group *, int64_t);
 
 static int64_t
 min64(int64_t a, int64_t b)
@@ -210,11 +220,19 @@ netjoin_new(const struct conf *cf, struct intern *in, const struct sipkey *sk,
 	return (nj);
 }
 
+/*
+ * The watermark moved (or the wall clock did): send the counts of every
+ * group whose suppression interval the watermark has passed.
+ */
 void
 netjoin_clock(struct netjoin *nj, int64_t wm, int64_t now)
 {
+	struct nj_group	*g;
+
 	nj->wm = wm;
 	nj->now = now;
+	while (nj->nheap > 0 && nj_deadline(nj, (g = nj->heap[0])) <= wm)
+		nj_emit(nj, g, g->plast);
 }
 
 /* --- memory accounting ---------------------------------------------- */
@@ -415,6 +433,7 @@ nj_group_get(struct netjoin *nj, struct nj_key *k, const struct in6_addr *ip)
 	g->ip = *ip;
 	g->last_alert = g->last_seen = NJ_NONE;
 	g->pfirst = g->plast = NJ_NONE;
+	g->heapidx = NJ_NOHEAP;
 	g->good = nj_key_good(k);
 	LIST_INSERT_HEAD(&k->groups, g, kentry);
 	TAILQ_INSERT_TAIL(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
@@ -497,6 +516,7 @@ nj_group_free(struct netjoin *nj, struct nj_group *g)
 	struct nj_key	*k = g->key;
 	size_t		 i;
 
+	nj_heap_remove(nj, g);
 	htab_remove(&nj->groups, g->h, g);
 	LIST_REMOVE(g, kentry);
 	TAILQ_REMOVE(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
@@ -514,6 +534,87 @@ nj_group_free(struct netjoin *nj, struct nj_group *g)
 	free(g);
 	nj->st.groups--;
 	nj_key_maybe_free(nj, k);
+}
+
+/* --- suppression deadlines: a binary min-heap of groups --------------- */
+
+static int64_t
+nj_deadline(const struct netjoin *nj, const struct nj_group *g)
+{
+	return (g->last_alert + nj->suppress);
+}
+
+static void
+nj_heap_set(struct netjoin *nj, size_t i, struct nj_group *g)
+{
+	nj->heap[i] = g;
+	g->heapidx = i;
+}
+
+static void
+nj_heap_up(struct netjoin *nj, size_t i)
+{
+	struct nj_group	*g = nj->heap[i];
+	size_t		 p;
+
+	while (i > 0) {
+		p = (i - 1) / 2;
+		if (nj_deadline(nj, nj->heap[p]) <= nj_deadline(nj, g))
+			break;
+		nj_heap_set(nj, i, nj->heap[p]);
+		i = p;
+	}
+	nj_heap_set(nj, i, g);
+}
+
+static void
+nj_heap_down(struct netjoin *nj, size_t i)
+{
+	struct nj_group	*g = nj->heap[i];
+	size_t		 c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= nj->nheap)
+			break;
+		if (c + 1 < nj->nheap && nj_deadline(nj, nj->heap[c + 1]) <
+		    nj_deadline(nj, nj->heap[c]))
+			c++;
+		if (nj_deadline(nj, g) <= nj_deadline(nj, nj->heap[c]))
+			break;
+		nj_heap_set(nj, i, nj->heap[c]);
+		i = c;
+	}
+	nj_heap_set(nj, i, g);
+}
+
+static void
+nj_heap_push(struct netjoin *nj, struct nj_group *g)
+{
+	if (nj->nheap == nj->capheap) {
+		nj_bytes_sub(nj, nj->capheap * sizeof(*nj->heap));
+		nj->capheap = nj->capheap == 0 ? 64 : nj->capheap * 2;
+		nj->heap = xreallocarray(nj->heap, nj->capheap,
+		    sizeof(*nj->heap));
+		nj_bytes_add(nj, nj->capheap * sizeof(*nj->heap));
+	}
+	nj->heap[nj->nheap] = g;
+	nj_heap_up(nj, nj->nheap++);
+}
+
+static void
+nj_heap_remove(struct netjoin *nj, struct nj_group *g)
+{
+	size_t	 i = g->heapidx;
+
+	if (i == NJ_NOHEAP)
+		return;
+	g->heapidx = NJ_NOHEAP;
+	if (i == --nj->nheap)
+		return;
+	nj_heap_set(nj, i, nj->heap[nj->nheap]);
+	nj_heap_up(nj, i);
+	nj_heap_down(nj, nj->heap[i]->heapidx);
 }
 
 /* --- alerts ---------------------------------------------------------- */
@@ -593,6 +694,7 @@ nj_emit(struct netjoin *nj, struct nj_group *g, int64_t t)
 	a.first_seen = g->pfirst;
 	a.last_seen = g->plast;
 	g->pending = 0;
+	nj_heap_remove(nj, g);
 	g->pfirst = g->plast = NJ_NONE;
 	nj->st.alerts++;
 	nj->sink.emit(nj->sink.arg, &a);
@@ -614,17 +716,18 @@ nj_matched(struct netjoin *nj, struct nj_group *g, uint64_t n, int64_t first,
 	    t >= g->last_alert + nj->suppress) {
 		nj_emit(nj, g, t);
 		g->last_alert = t;
-	} else
+	} else {
 		nj->st.suppressed += n;
+		if (g->heapidx == NJ_NOHEAP)
+			nj_heap_push(nj, g);
+	}
 }
 
-/* Send what is still counted when its suppression interval is over. */
+/* Send what the group still counts: at eviction and at stop. */
 static void
-nj_group_settle(struct netjoin *nj, struct nj_group *g, int force)
+nj_group_settle(struct netjoin *nj, struct nj_group *g)
 {
-	if (g->pending == 0)
-		return;
-	if (force || g->last_alert + nj->suppress <= nj->wm)
+	if (g->pending > 0)
 		nj_emit(nj, g, g->plast);
 }
 
@@ -972,7 +1075,6 @@ static int
 nj_expire_group(struct netjoin *nj, struct nj_group *g)
 {
 	nj_wait_age(nj, g);
-	nj_group_settle(nj, g, 0);
 	if (!nj_group_idle(nj, g))
 		return (0);
 	nj_group_free(nj, g);
@@ -1069,7 +1171,7 @@ netjoin_evict(struct netjoin *nj)
 
 	if ((g = TAILQ_FIRST(&nj->goodlru)) != NULL ||
 	    (g = TAILQ_FIRST(&nj->otherlru)) != NULL) {
-		nj_group_settle(nj, g, 1);
+		nj_group_settle(nj, g);
 		nj->st.evicted_groups++;
 		nj->st.evicted_events += g->nwt + g->wover;
 		nj_group_free(nj, g);
@@ -1097,7 +1199,7 @@ netjoin_flush(struct netjoin *nj)
 
 	for (i = 0; i < htab_capacity(&nj->groups); i++)
 		if ((g = htab_at(&nj->groups, i)) != NULL)
-			nj_group_settle(nj, g, 1);
+			nj_group_settle(nj, g);
 }
 
 const struct netjoin_stats *
@@ -1126,6 +1228,6 @@ netjoin_free(struct netjoin *nj)
 	htab_clear(&nj->groups);
 	htab_clear(&nj->procs);
 	cidr_list_clear(&nj->internal);
-	free(nj->scratch);
+	free(nj->heap);
 	free(nj);
 }

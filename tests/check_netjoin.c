@@ -169,6 +169,32 @@ START_TEST(test_netjoin_suppression_interval_ends)
 }
 END_TEST
 
+/*
+ * Counts held back are sent when the watermark passes the end of the
+ * interval, with no expiry tick: alerts depend on the records alone.
+ */
+START_TEST(test_netjoin_suppression_settles_by_watermark)
+{
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev1", T0, 0xaa, "81.2.69.142"));
+	push(mk_net("dev1", T0 + 10 * T_SEC, 0xaa, "81.2.69.142"));
+	push(mk_net("dev1", T0 + 20 * T_SEC, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 1);
+	/* watermark = max - 5 min: still inside the interval */
+	push(mk_cert("dev2", T0 + T_HOUR + 4 * 60 * T_SEC, 0xbb, TRI_TRUE,
+	    TRI_TRUE));
+	ck_assert_uint_eq(sb.n, 1);
+	push(mk_cert("dev2", T0 + T_HOUR + 5 * 60 * T_SEC, 0xbb, TRI_TRUE,
+	    TRI_TRUE));
+	ck_assert_uint_eq(sb.n, 2);
+	ck_assert_uint_eq(sb.v[1].count, 2);
+	ck_assert_int_eq(sb.v[1].first_seen, T0 + 10 * T_SEC);
+	ck_assert_int_eq(sb.v[1].last_seen, T0 + 20 * T_SEC);
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 2);
+}
+END_TEST
+
 START_TEST(test_netjoin_no_suppression)
 {
 	int	 i;
@@ -391,6 +417,7 @@ main(void)
 	tcase_add_test(tc, test_netjoin_semi_join);
 	tcase_add_test(tc, test_netjoin_suppression);
 	tcase_add_test(tc, test_netjoin_suppression_interval_ends);
+	tcase_add_test(tc, test_netjoin_suppression_settles_by_watermark);
 	tcase_add_test(tc, test_netjoin_no_suppression);
 	tcase_add_test(tc, test_netjoin_groups_by_remote_ip);
 	tcase_add_test(tc, test_netjoin_qualification);
