@@ -102,6 +102,10 @@ daemon_stats_cb(evutil_socket_t fd, short what, void *arg)
 	int				 i;
 
 	for (i = 0; i < SKIP_NREASONS; i++) {
+		/* Framing drops are summed up per listener, below. */
+		if (i == SKIP_TOO_LONG || i == SKIP_BAD_FRAME ||
+		    i == SKIP_EMPTY)
+			continue;
 		if ((n = ps->skipped[i] - d->skipped[i]) > 0)
 			log_warnx("dropped %llu records in the last interval "
 			    "(%s)", (unsigned long long)n,
