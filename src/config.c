@@ -95,7 +95,8 @@ struct conf_option {
 	size_t			 off;	/* in struct conf, or the element */
 	size_t			 noff;	/* word lists: the count */
 	const char *const	*words;	/* T_ENUM: by value; T_CIDR_LIST: */
-					/* the word for the special ranges */
+					/* the word for the special ranges; */
+					/* T_LIST: [0] is what items are */
 	unsigned int		 only;	/* kinds it applies to; 0: all */
 	const char		*need_key; /* it is required when this */
 	unsigned int		 need;	/* enum option has these values */
