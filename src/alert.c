@@ -5,7 +5,7 @@
  * JSON (no trailing newline; the caller adds it). Keys in this order:
  *
  *	kind rule technique tactic severity time detected_at device{id name}
- *	netjoin alert:   process{} signature{} network{} key count
+ *	netjoin alert:   process{} signature{} network{} geo{} key count
  *			 first_seen last_seen
  *	imageload alert: process{} signature{} window_start image_loaded
  *			 count first_seen last_seen
@@ -15,13 +15,15 @@
  *	process   {pid image sha1 guid cmdline user}
  *	signature {signed trusted status signer issuer source time}
  *	network   {remote_ip remote_port remote_url protocol ports[] urls[]}
+ *	geo       {country_iso country city asn as_org}
  *
  * Times are RFC 3339 strings in UTC (tstamp_format), signed and trusted
  * are true, false or null (unknown). What is unknown is left out: device
  * when it has no id (reports span devices), pid, sha1, remote_port and
  * empty process and network strings, signature and network when the alert
- * has none, empty ports and urls. Device and signature strings are written
- * even when empty: an empty signer means there is none.
+ * has none, empty ports and urls, geo fields the databases do not have
+ * (and geo itself when they have none). Device and signature strings are
+ * written even when empty: an empty signer means there is none.
  *
  * Text: one line, fields separated by one space,
  *
@@ -32,15 +34,16 @@
  * RULE the rule name. The pairs come in a fixed order and a pair whose
  * value is unknown is left out:
  *
- *	netjoin:   device device_id pid image sha1 remote url status signer
- *		   count key
+ *	netjoin:   device device_id pid image sha1 remote url country_iso
+ *		   city asn as_org status signer count key
  *	imageload: device device_id pid image sha1 loaded status signer
  *		   window count
  *	REPORT:    window loaded signer signed executions hosts statuses
  *
  * Each key is always quoted or never: strings taken from the input
  * (device, device_id, image, url, status, signer, loaded, key, statuses)
- * are always in double quotes, written by buf_text_str(): a '"', a
+ * and from the GeoIP databases (country_iso, city, as_org) are always in
+ * double quotes, written by buf_text_str(): a '"', a
  * control character, invalid UTF-8 or a character that hides or reorders
  * text (U+202E and kin) shows as \xNN per byte, so a value can neither
  * end early nor break the line; backslashes stay as they are.
@@ -95,6 +98,7 @@ static void	 json_device(const struct alert *, struct buf *);
 static void	 json_process(const struct alert *, struct buf *);
 static void	 json_signature(const struct alert *, struct buf *);
 static void	 json_network(const struct alert *, struct buf *);
+static void	 json_geo(const struct alert *, struct buf *);
 static void	 json_key_field(const struct alert *, struct buf *);
 static void	 json_seen(const struct alert *, struct buf *);
 static void	 json_window(const struct alert *, struct buf *);
@@ -105,6 +109,7 @@ static void	 text_time(struct buf *, const char *, int64_t);
 static void	 text_device(const struct alert *, struct buf *);
 static void	 text_process(const struct alert *, struct buf *);
 static void	 text_remote(const struct alert *, struct buf *);
+static void	 text_geo(const struct alert *, struct buf *);
 static void	 text_signature(const struct alert *, struct buf *);
 static void	 text_key(const struct alert *, struct buf *);
 static void	 text_netjoin(const struct alert *, struct buf *);
@@ -146,6 +151,13 @@ severity_name(enum severity s)
 	if ((unsigned)s >= SEV_NSEVERITIES)
 		return ("unknown");
 	return (severity_names[s]);
+}
+
+int
+alert_geo_empty(const struct alert_geo *g)
+{
+	return (g->country_iso.n == 0 && g->country.n == 0 &&
+	    g->city.n == 0 && !g->has_asn && g->as_org.n == 0);
 }
 
 /* Spelled here, not taken from rec.c: these strings are output format. */
@@ -358,6 +370,24 @@ json_network(const struct alert *a, struct buf *b)
 	json_close(b, '}');
 }
 
+/* Where the remote address is; nothing when the databases do not know. */
+static void
+json_geo(const struct alert *a, struct buf *b)
+{
+	const struct alert_geo	*g = &a->geo;
+
+	if (!a->has_net || alert_geo_empty(g))
+		return;
+	json_open(b, "geo", '{');
+	json_str_opt(b, "country_iso", g->country_iso);
+	json_str_opt(b, "country", g->country);
+	json_str_opt(b, "city", g->city);
+	if (g->has_asn)
+		json_uint(b, "asn", g->asn);
+	json_str_opt(b, "as_org", g->as_org);
+	json_close(b, '}');
+}
+
 /* The join key: "path:" and the lower-cased path, or the sha1 in hex. */
 static void
 json_key_field(const struct alert *a, struct buf *b)
@@ -432,6 +462,7 @@ alert_json(const struct alert *a, struct buf *b)
 		json_process(a, b);
 		json_signature(a, b);
 		json_network(a, b);
+		json_geo(a, b);
 		json_key_field(a, b);
 		json_seen(a, b);
 	}
@@ -508,6 +539,23 @@ text_remote(const struct alert *a, struct buf *b)
 }
 
 static void
+text_geo(const struct alert *a, struct buf *b)
+{
+	const struct alert_geo	*g = &a->geo;
+
+	if (!a->has_net)
+		return;
+	if (g->country_iso.n != 0)
+		text_str(b, "country_iso", g->country_iso);
+	if (g->city.n != 0)
+		text_str(b, "city", g->city);
+	if (g->has_asn)
+		buf_printf(b, " asn=%" PRIu32, g->asn);
+	if (g->as_org.n != 0)
+		text_str(b, "as_org", g->as_org);
+}
+
+static void
 text_signature(const struct alert *a, struct buf *b)
 {
 	if (!a->has_sig)
@@ -537,6 +585,7 @@ text_netjoin(const struct alert *a, struct buf *b)
 	text_device(a, b);
 	text_process(a, b);
 	text_remote(a, b);
+	text_geo(a, b);
 	text_signature(a, b);
 	buf_printf(b, " count=%" PRIu64, a->count);
 	text_key(a, b);

@@ -39,6 +39,20 @@ enum severity {
 #define ALERT_MAX_URLS		4
 #define ALERT_MAX_STATUSES	16
 
+/*
+ * Where the remote address of a netjoin alert is, as the GeoIP databases
+ * say (enrich.c). An empty slice, or has_asn 0, is a field the databases
+ * do not have for the address; all empty: no "geo" at all.
+ */
+struct alert_geo {
+	struct slice	 country_iso;	/* ISO 3166-1 alpha-2 */
+	struct slice	 country;	/* English name */
+	struct slice	 city;		/* English name */
+	int		 has_asn;
+	uint32_t	 asn;
+	struct slice	 as_org;
+};
+
 struct alert {
 	enum alert_kind	 kind;
 	enum alert_rule	 rule;
@@ -80,6 +94,7 @@ struct alert {
 	size_t		 nports;
 	struct slice	 urls[ALERT_MAX_URLS];		/* sample, distinct */
 	size_t		 nurls;
+	struct alert_geo geo;		/* of remote_ip; set by enrich.c */
 
 	/* join key: sha1 (has_sha1 above) or a lower-cased path */
 	int		 key_is_path;
@@ -107,6 +122,7 @@ struct alert_sink {
 
 const char	*alert_rule_name(enum alert_rule);
 const char	*severity_name(enum severity);
+int		 alert_geo_empty(const struct alert_geo *);
 void		 alert_json(const struct alert *, struct buf *);
 void		 alert_text(const struct alert *, struct buf *);
 

@@ -64,6 +64,27 @@ struct conf_listen {
 	int			 line;		/* where the section starts */
 };
 
+/* A list of any length: items as written, each checked by its option. */
+struct conf_list {
+	char			**v;
+	size_t			  n;
+};
+
+/* [allow SCOPE]: alerts that these entries name are not sent. */
+struct conf_allow {
+	char			*name;		/* all, netjoin or imageload */
+	struct conf_list	 sha1;
+	struct conf_list	 path;
+	struct conf_list	 signer;
+	struct conf_list	 device;
+	struct conf_list	 remote;
+	struct conf_list	 domain;
+	struct conf_list	 asn;
+	struct conf_list	 country;
+	struct conf_list	 file;		/* list files */
+	int			 line;		/* where the section starts */
+};
+
 #define CONF_MAX_STATUSES	16
 
 struct conf {
@@ -91,6 +112,26 @@ struct conf {
 	uint64_t	 threshold;	/* T */
 	char		*statuses[CONF_MAX_STATUSES];
 	size_t		 nstatuses;
+
+	/* [allow SCOPE] */
+	struct conf_allow *allows;
+	size_t		 nallows;
+
+	/* [geoip]: MaxMind DB files, NULL when not set */
+	char		*geoip_city;
+	char		*geoip_country;
+	char		*geoip_asn;
+	uint64_t	 geoip_cache;	/* lookups remembered */
+
+	/* [severity] */
+	int		 severity;	/* enum severity, when no rule says */
+	struct conf_list sev_critical;	/* signature statuses */
+	struct conf_list sev_high;
+	struct conf_list sev_medium;
+	struct conf_list sev_low;
+	struct conf_list sev_info;
+	struct conf_list escalate_country;
+	struct conf_list escalate_asn;
 
 	/* [output NAME] */
 	struct conf_output *outputs;

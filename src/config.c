@@ -4,8 +4,9 @@
  * bounds, reloadable, where it lives, which kinds of a named section it
  * applies to, help); the embedded defaults of conf_new() are parsed from
  * that table by the code that parses the file. Sections a file may have
- * many of, each with a name ([listen NAME], [output NAME]), are described
- * once each in conf_nameds[] and handled by one set of functions.
+ * many of, each with a name ([listen NAME], [output NAME], [allow SCOPE]),
+ * are described once each in conf_nameds[] and handled by one set of
+ * functions.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -24,7 +25,10 @@
 
 #include "config.h"
 #include "addr.h"
+#include "alert.h"
+#include "allow.h"
 #include "conf.h"
+#include "geoip.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -38,13 +42,19 @@
 /* Room for a value quoted in a message; longer ones end in "...". */
 #define CONF_VIS_MAX	72
 
-/* In the order conf_dump() prints them: daemon, inputs, rules, outputs. */
+/*
+ * In the order conf_dump() prints them: daemon, inputs, rules, what
+ * happens to alerts between the rules and the outputs, outputs.
+ */
 enum conf_section {
 	SEC_NONE = 0,		/* before the first section */
 	SEC_SIGNETD,
 	SEC_LISTEN,
 	SEC_NETJOIN,
 	SEC_IMAGELOAD,
+	SEC_ALLOW,
+	SEC_GEOIP,
+	SEC_SEVERITY,
 	SEC_OUTPUT,
 	SEC_MAX
 };
@@ -60,7 +70,11 @@ enum conf_type {
 	T_ENUM,			/* an enum, int-sized; words[] by value */
 	T_CIDR_LIST,		/* struct cidr_list */
 	T_STRING_LIST,		/* char *[], count at noff */
-	T_ADDR_LIST		/* char *[] of literal IPs, count at noff */
+	T_ADDR_LIST,		/* char *[] of literal IPs, count at noff */
+	T_MMDB,			/* char *, owned; a MaxMind DB of the kind */
+				/* the key names (geoip_check) */
+	T_LIST			/* struct conf_list; words[0] names what */
+				/* its items are (conf_list_check) */
 };
 
 /*
@@ -81,7 +95,8 @@ struct conf_option {
 	size_t			 off;	/* in struct conf, or the element */
 	size_t			 noff;	/* word lists: the count */
 	const char *const	*words;	/* T_ENUM: by value; T_CIDR_LIST: */
-					/* the word for the special ranges */
+					/* the word for the special ranges; */
+					/* T_LIST: [0] is what items are */
 	unsigned int		 only;	/* kinds it applies to; 0: all */
 	const char		*need_key; /* it is required when this */
 	unsigned int		 need;	/* enum option has these values */
@@ -91,7 +106,9 @@ struct conf_option {
 /*
  * A section a file may have any number of, each with a distinct name:
  * where its array and count live in struct conf, where an element keeps
- * its name and line, and the key that selects its kind.
+ * its name and line, the key that selects its kind (NULL: one kind), and
+ * the names it may have (NULL: any; else the first is that of a section
+ * written without a name).
  */
 struct conf_named {
 	enum conf_section	 sec;
@@ -102,10 +119,12 @@ struct conf_named {
 	size_t			 nameoff;	/* element: char *name */
 	size_t			 lineoff;	/* element: int line */
 	const char		*select;	/* key of an enum option */
+	const char *const	*names;
 };
 
 static const char *const conf_section_names[SEC_MAX] = {
-	"", "signetd", "listen", "rule netjoin", "rule imageload", "output"
+	"", "signetd", "listen", "rule netjoin", "rule imageload", "allow",
+	"geoip", "severity", "output"
 };
 
 static const char *const conf_output_types[] = { "stdout", "file", NULL };
@@ -117,6 +136,23 @@ static const char *const conf_client_certs[] = {
 	"none", "optional", "require", NULL
 };
 static const char *const conf_special_word[] = { "default", NULL };
+static const char *const conf_allow_scopes[] = {
+	"all", "netjoin", "imageload", NULL
+};
+static const char *const conf_severities[] = {
+	"info", "low", "medium", "high", "critical", NULL
+};
+/* What the items of a T_LIST are; see conf_list_check(). */
+static const char *const conf_is_sha1[] = { "sha1", NULL };
+static const char *const conf_is_path[] = { "path", NULL };
+static const char *const conf_is_signer[] = { "signer", NULL };
+static const char *const conf_is_device[] = { "device", NULL };
+static const char *const conf_is_remote[] = { "remote", NULL };
+static const char *const conf_is_domain[] = { "domain", NULL };
+static const char *const conf_is_asn[] = { "asn", NULL };
+static const char *const conf_is_country[] = { "country", NULL };
+static const char *const conf_is_file[] = { "file", NULL };
+static const char *const conf_is_status[] = { "status", NULL };
 
 _Static_assert(OUT_STDOUT == 0 && OUT_FILE == 1, "conf_output_types");
 _Static_assert(FMT_TEXT == 0 && FMT_JSON == 1, "conf_output_formats");
@@ -128,6 +164,10 @@ _Static_assert(sizeof(enum output_type) == sizeof(int), "T_ENUM");
 _Static_assert(sizeof(enum output_format) == sizeof(int), "T_ENUM");
 _Static_assert(sizeof(enum listen_proto) == sizeof(int), "T_ENUM");
 _Static_assert(sizeof(enum client_cert) == sizeof(int), "T_ENUM");
+_Static_assert(SEV_INFO == 0 && SEV_LOW == 1 && SEV_MEDIUM == 2 &&
+    SEV_HIGH == 3 && SEV_CRITICAL == 4, "conf_severities");
+_Static_assert(ALLOW_ALL == 0 && ALLOW_NETJOIN == 1 && ALLOW_IMAGELOAD == 2,
+    "conf_allow_scopes");
 _Static_assert(sizeof(((struct conf_listen *)0)->port) == sizeof(uint16_t),
     "T_PORT");
 /* A word list's max, in the table, is the length of its array. */
@@ -139,6 +179,7 @@ _Static_assert(sizeof(((struct conf_listen *)0)->addresses) /
 #define C(f)	offsetof(struct conf, f)
 #define L(f)	offsetof(struct conf_listen, f)
 #define O(f)	offsetof(struct conf_output, f)
+#define A(f)	offsetof(struct conf_allow, f)
 #define BIT(v)	(1u << (v))
 
 #define P_STREAM (BIT(PROTO_TCP) | BIT(PROTO_TLS))
@@ -254,6 +295,78 @@ static const struct conf_option conf_options[] = {
 	    C(statuses), C(nstatuses), NULL, 0, NULL, 0,
 	    "signature statuses that make an image load qualify" },
 
+	{ SEC_ALLOW, "sha1", T_LIST, NULL, NULL, NULL, 1,
+	    A(sha1), 0, conf_is_sha1, 0, NULL, 0,
+	    "SHA1s of files (40 hex digits)" },
+	{ SEC_ALLOW, "path", T_LIST, NULL, NULL, NULL, 1,
+	    A(path), 0, conf_is_path, 0, NULL, 0,
+	    "file paths, globs, any case: netjoin the process image, "
+	    "imageload the loaded image" },
+	{ SEC_ALLOW, "signer", T_LIST, NULL, NULL, NULL, 1,
+	    A(signer), 0, conf_is_signer, 0, NULL, 0,
+	    "signers of the signature, globs, any case" },
+	{ SEC_ALLOW, "device", T_LIST, NULL, NULL, NULL, 1,
+	    A(device), 0, conf_is_device, 0, NULL, 0,
+	    "device ids or names, globs, any case" },
+	{ SEC_ALLOW, "remote", T_LIST, NULL, NULL, NULL, 1,
+	    A(remote), 0, conf_is_remote, 0, NULL, 0,
+	    "remote addresses or prefixes" },
+	{ SEC_ALLOW, "domain", T_LIST, NULL, NULL, NULL, 1,
+	    A(domain), 0, conf_is_domain, 0, NULL, 0,
+	    "remote host names: each covers itself and every name under it" },
+	{ SEC_ALLOW, "asn", T_LIST, NULL, NULL, NULL, 1,
+	    A(asn), 0, conf_is_asn, 0, NULL, 0,
+	    "AS numbers of the remote address (needs [geoip] asn)" },
+	{ SEC_ALLOW, "country", T_LIST, NULL, NULL, NULL, 1,
+	    A(country), 0, conf_is_country, 0, NULL, 0,
+	    "ISO country codes of the remote address (needs [geoip] city or "
+	    "country)" },
+	{ SEC_ALLOW, "file", T_LIST, NULL, NULL, NULL, 1,
+	    A(file), 0, conf_is_file, 0, NULL, 0,
+	    "list files: one \"KIND VALUE\" per line, # comments" },
+
+	{ SEC_GEOIP, "city", T_MMDB, NULL, NULL, NULL, 1,
+	    C(geoip_city), 0, NULL, 0, NULL, 0,
+	    "MaxMind City database: country and city of remote addresses" },
+	{ SEC_GEOIP, "country", T_MMDB, NULL, NULL, NULL, 1,
+	    C(geoip_country), 0, NULL, 0, NULL, 0,
+	    "MaxMind Country database: country of remote addresses, before "
+	    "the City database's" },
+	{ SEC_GEOIP, "asn", T_MMDB, NULL, NULL, NULL, 1,
+	    C(geoip_asn), 0, NULL, 0, NULL, 0,
+	    "MaxMind ASN database: AS number and organisation" },
+	{ SEC_GEOIP, "cache", T_UINT, "1024", "0", "1000000", 1,
+	    C(geoip_cache), 0, NULL, 0, NULL, 0,
+	    "lookups remembered, by address; 0: none" },
+
+	{ SEC_SEVERITY, "default", T_ENUM, "high", NULL, NULL, 1,
+	    C(severity), 0, conf_severities, 0, NULL, 0,
+	    "severity of an alert whose signature status is not listed "
+	    "below" },
+	{ SEC_SEVERITY, "critical", T_LIST, NULL, NULL, NULL, 1,
+	    C(sev_critical), 0, conf_is_status, 0, NULL, 0,
+	    "signature statuses whose alerts are critical" },
+	{ SEC_SEVERITY, "high", T_LIST, NULL, NULL, NULL, 1,
+	    C(sev_high), 0, conf_is_status, 0, NULL, 0,
+	    "signature statuses whose alerts are high" },
+	{ SEC_SEVERITY, "medium", T_LIST, NULL, NULL, NULL, 1,
+	    C(sev_medium), 0, conf_is_status, 0, NULL, 0,
+	    "signature statuses whose alerts are medium" },
+	{ SEC_SEVERITY, "low", T_LIST, NULL, NULL, NULL, 1,
+	    C(sev_low), 0, conf_is_status, 0, NULL, 0,
+	    "signature statuses whose alerts are low" },
+	{ SEC_SEVERITY, "info", T_LIST, NULL, NULL, NULL, 1,
+	    C(sev_info), 0, conf_is_status, 0, NULL, 0,
+	    "signature statuses whose alerts are info" },
+	{ SEC_SEVERITY, "escalate_country", T_LIST, NULL, NULL, NULL, 1,
+	    C(escalate_country), 0, conf_is_country, 0, NULL, 0,
+	    "netjoin alerts towards these countries are critical (needs "
+	    "[geoip] city or country)" },
+	{ SEC_SEVERITY, "escalate_asn", T_LIST, NULL, NULL, NULL, 1,
+	    C(escalate_asn), 0, conf_is_asn, 0, NULL, 0,
+	    "netjoin alerts towards these AS numbers are critical (needs "
+	    "[geoip] asn)" },
+
 	{ SEC_OUTPUT, "type", T_ENUM, NULL, NULL, NULL, 1,
 	    O(type), 0, conf_output_types, 0, NULL, 0,
 	    "where alerts go: stdout or file (required)" },
@@ -269,9 +382,12 @@ static const struct conf_option conf_options[] = {
 
 static const struct conf_named conf_nameds[] = {
 	{ SEC_LISTEN, "listener", sizeof(struct conf_listen),
-	    C(listens), C(nlistens), L(name), L(line), "proto" },
+	    C(listens), C(nlistens), L(name), L(line), "proto", NULL },
+	{ SEC_ALLOW, "allow scope", sizeof(struct conf_allow),
+	    C(allows), C(nallows), A(name), A(line), NULL,
+	    conf_allow_scopes },
 	{ SEC_OUTPUT, "output", sizeof(struct conf_output),
-	    C(outputs), C(noutputs), O(name), O(line), "type" },
+	    C(outputs), C(noutputs), O(name), O(line), "type", NULL },
 };
 
 #define CONF_NNAMEDS	(sizeof(conf_nameds) / sizeof(conf_nameds[0]))
@@ -340,7 +456,14 @@ static char	*conf_list_item(const struct conf_option *, const char *,
 		    char *, size_t);
 static int	 conf_set_strings(const struct conf_option *, void *,
 		    const char *, int, char *, size_t);
+static int	 conf_check_file(const char *, char *, size_t);
 static int	 conf_set_file(void *, const char *, char *, size_t);
+static int	 conf_set_mmdb(const struct conf_option *, void *,
+		    const char *, char *, size_t);
+static int	 conf_list_check(const struct conf_option *, const char *,
+		    char *, size_t);
+static int	 conf_set_list(const struct conf_option *, void *,
+		    const char *, int, char *, size_t);
 static int	 conf_set(const struct conf_option *, void *, const char *,
 		    int, char *, size_t);
 static int	 conf_is_list(const struct conf_option *);
@@ -367,6 +490,8 @@ static void	 conf_named_need(struct conf_parse *,
 static void	 conf_named_check(struct conf_parse *,
 		    const struct conf_named *, const char *);
 static void	 conf_section_close(struct conf_parse *);
+static int	 conf_section_is(enum conf_section, const char *,
+		    const char *);
 static void	 conf_section_open(struct conf_parse *, char *);
 static void	 conf_section_named(struct conf_parse *,
 		    const struct conf_named *, const char *);
@@ -379,6 +504,10 @@ static int	 conf_handler(void *, const char *, const char *,
 static const char *conf_listen_shared(const struct conf_listen *,
 		    const struct conf_listen *);
 static void	 conf_listen_clash(struct conf_parse *);
+static int	 conf_seen(const struct conf_parse *, enum conf_section,
+		    const char *);
+static void	 conf_severity_clash(struct conf_parse *);
+static void	 conf_geoip_needs(struct conf_parse *);
 static void	 conf_dump_value(const struct conf_option *, const void *,
 		    size_t, FILE *);
 static void	 conf_dump_item(const char *, size_t *, FILE *);
@@ -845,7 +974,7 @@ done:
  * is quoted whole: it fits in a line, shorter than INI_MAX_LINE.
  */
 static int
-conf_set_file(void *dst, const char *s, char *why, size_t len)
+conf_check_file(const char *s, char *why, size_t len)
 {
 	struct stat	 st;
 	char		 vis[INI_MAX_LINE + 8];
@@ -860,9 +989,113 @@ conf_set_file(void *dst, const char *s, char *why, size_t len)
 		    strerror(e));
 		return (-1);
 	}
+	return (0);
+}
+
+static int
+conf_set_file(void *dst, const char *s, char *why, size_t len)
+{
+	if (conf_check_file(s, why, len) == -1)
+		return (-1);
 	free(*(char **)dst);
 	*(char **)dst = xstrdup(s);
 	return (0);
+}
+
+/*
+ * A MaxMind DB file: it is opened and its type checked now, so that
+ * signetd -t catches a missing, corrupt or wrong database.
+ */
+static int
+conf_set_mmdb(const struct conf_option *o, void *dst, const char *s,
+    char *why, size_t len)
+{
+	int	 db;
+
+	if ((db = geoip_db_parse(o->key)) == -1)
+		fatalx("%s: %s is no database kind", __func__, o->key);
+	if (geoip_check(db, s, why, len) == -1)
+		return (-1);
+	free(*(char **)dst);
+	*(char **)dst = xstrdup(s);
+	return (0);
+}
+
+/*
+ * Is s an item of list o? Its words[0] says what the items are: list
+ * files (readable), signature statuses (one word), or the values of an
+ * allowlist kind (allow_item_check).
+ */
+static int
+conf_list_check(const struct conf_option *o, const char *s, char *why,
+    size_t len)
+{
+	const char	*what = o->words[0], *q;
+	char		 vis[CONF_VIS_MAX];
+	int		 k;
+
+	if (strcmp(what, "file") == 0)
+		return (conf_check_file(s, why, len));
+	if (strcmp(what, "status") == 0) {
+		for (q = s; *q != '\0'; q++) {
+			if ((unsigned char)*q <= ' ' || *q == 0x7f) {
+				snprintf(why, len, "'%s' is not a signature "
+				    "status (one word)",
+				    conf_vis(s, vis, sizeof(vis)));
+				return (-1);
+			}
+		}
+		return (0);
+	}
+	if ((k = allow_kind_parse(what)) == -1)
+		fatalx("%s: %s: no such kind %s", __func__, o->key, what);
+	return (allow_item_check(k, s, why, len));
+}
+
+/*
+ * A list of any length whose items are checked by conf_list_check(); an
+ * item given twice is refused. A key line replaces the list; a
+ * continuation line extends it.
+ */
+static int
+conf_set_list(const struct conf_option *o, void *dst, const char *value,
+    int cont, char *why, size_t len)
+{
+	struct conf_list	*l = dst;
+	char			 vis[CONF_VIS_MAX];
+	char			*buf, **items;
+	size_t			 i, j;
+	int			 n, rv = -1;
+
+	buf = xstrdup(value);
+	items = xreallocarray(NULL, strlen(buf) / 2 + 1, sizeof(*items));
+	if ((n = conf_split(buf, items, why, len)) == -1)
+		goto done;
+	for (i = 0; i < (size_t)n; i++) {
+		if (conf_list_check(o, items[i], why, len) == -1)
+			goto done;
+		for (j = 0; j < i + (cont ? l->n : 0); j++) {
+			if (strcmp(j < i ? items[j] : l->v[j - i],
+			    items[i]) == 0) {
+				snprintf(why, len, "'%s' is listed twice",
+				    conf_vis(items[i], vis, sizeof(vis)));
+				goto done;
+			}
+		}
+	}
+	if (!cont) {
+		for (i = 0; i < l->n; i++)
+			free(l->v[i]);
+		l->n = 0;
+	}
+	l->v = xreallocarray(l->v, l->n + (size_t)n, sizeof(*l->v));
+	for (i = 0; i < (size_t)n; i++)
+		l->v[l->n++] = xstrdup(items[i]);
+	rv = 0;
+done:
+	free(items);
+	free(buf);
+	return (rv);
 }
 
 /*
@@ -897,6 +1130,10 @@ conf_set(const struct conf_option *o, void *dst, const char *s, int cont,
 		return (0);
 	case T_FILE:
 		return (conf_set_file(dst, s, why, len));
+	case T_MMDB:
+		return (conf_set_mmdb(o, dst, s, why, len));
+	case T_LIST:
+		return (conf_set_list(o, dst, s, cont, why, len));
 	case T_ENUM:
 		return (conf_set_enum(o, dst, s, why, len));
 	case T_CIDR_LIST:
@@ -913,7 +1150,7 @@ static int
 conf_is_list(const struct conf_option *o)
 {
 	return (o->type == T_CIDR_LIST || o->type == T_STRING_LIST ||
-	    o->type == T_ADDR_LIST);
+	    o->type == T_ADDR_LIST || o->type == T_LIST);
 }
 
 /* The named kind of section sec, or NULL for a section there is one of. */
@@ -1030,6 +1267,7 @@ static void
 conf_values_free(enum conf_section sec, char *base)
 {
 	const struct conf_option	*o;
+	struct conf_list		*l;
 	char				**v;
 	size_t				*np, i;
 
@@ -1039,8 +1277,17 @@ conf_values_free(enum conf_section sec, char *base)
 		switch (o->type) {
 		case T_STRING:
 		case T_FILE:
+		case T_MMDB:
 			free(*(char **)(base + o->off));
 			*(char **)(base + o->off) = NULL;
+			break;
+		case T_LIST:
+			l = (struct conf_list *)(base + o->off);
+			for (i = 0; i < l->n; i++)
+				free(l->v[i]);
+			free(l->v);
+			l->v = NULL;
+			l->n = 0;
 			break;
 		case T_CIDR_LIST:
 			cidr_list_clear((struct cidr_list *)(base + o->off));
@@ -1211,7 +1458,7 @@ conf_named_check(struct conf_parse *p, const struct conf_named *k,
 	int				 line;
 
 	/* The kind is unknown: what applies to it is too. */
-	if (p->bad_select)
+	if (p->bad_select || k->select == NULL)
 		return;
 	sel = conf_find(k->sec, k->select);
 	if (p->seen[sel - conf_options] == 0) {
@@ -1248,9 +1495,11 @@ conf_section_named(struct conf_parse *p, const struct conf_named *k,
     const char *name)
 {
 	const char	*sname = conf_section_names[k->sec];
-	char		 vis[CONF_VIS_MAX];
+	char		 vis[CONF_VIS_MAX], words[128];
 	size_t		 i, len, *n;
 
+	if (*name == '\0' && k->names != NULL)
+		name = k->names[0];
 	len = strlen(name);
 	if (len == 0) {
 		conf_error(p, p->line, "[%s] needs a name: [%s NAME]", sname,
@@ -1263,6 +1512,15 @@ conf_section_named(struct conf_parse *p, const struct conf_named *k,
 		conf_error(p, p->line, "bad %s name '%s' (1 to %d "
 		    "letters, digits, '.', '_' or '-')", k->noun,
 		    conf_vis(name, vis, sizeof(vis)), CONF_SECNAME_MAX);
+		return;
+	}
+	for (i = 0; k->names != NULL && k->names[i] != NULL; i++)
+		if (strcmp(k->names[i], name) == 0)
+			break;
+	if (k->names != NULL && k->names[i] == NULL) {
+		conf_words(k->names, ~0u, words, sizeof(words));
+		conf_error(p, p->line, "unknown %s '%s' (%s)", k->noun, name,
+		    words);
 		return;
 	}
 	/* The file's sections of a kind replace the built-in ones. */
@@ -1290,11 +1548,25 @@ conf_section_named(struct conf_parse *p, const struct conf_named *k,
 	snprintf(p->secname, sizeof(p->secname), "%s %s", sname, name);
 }
 
+/* Is "kind rest" the name of section sec? */
+static int
+conf_section_is(enum conf_section sec, const char *kind, const char *rest)
+{
+	const char	*name = conf_section_names[sec];
+	size_t		 n = strlen(kind);
+
+	if (strncmp(name, kind, n) != 0)
+		return (0);
+	if (name[n] == '\0')
+		return (*rest == '\0');
+	return (name[n] == ' ' && strcmp(name + n + 1, rest) == 0);
+}
+
 /*
  * Open the section named s (the text between the brackets): "signetd",
- * "rule netjoin", "rule imageload", "listen NAME" or "output NAME",
- * words separated by blanks. Keys of a section we do not know are
- * skipped unreported.
+ * "rule netjoin", "rule imageload", "geoip", "severity", "listen NAME",
+ * "output NAME" or "allow [SCOPE]", words separated by blanks. Keys of a
+ * section we do not know are skipped unreported.
  */
 static void
 conf_section_open(struct conf_parse *p, char *s)
@@ -1324,13 +1596,11 @@ conf_section_open(struct conf_parse *p, char *s)
 			return;
 		}
 	}
-	if (strcmp(kind, "signetd") == 0 && *rest == '\0')
-		sec = SEC_SIGNETD;
-	else if (strcmp(kind, "rule") == 0 && strcmp(rest, "netjoin") == 0)
-		sec = SEC_NETJOIN;
-	else if (strcmp(kind, "rule") == 0 && strcmp(rest, "imageload") == 0)
-		sec = SEC_IMAGELOAD;
-	else {
+	for (sec = SEC_SIGNETD; sec < SEC_MAX; sec++)
+		if (conf_named_of(sec) == NULL &&
+		    conf_section_is(sec, kind, rest))
+			break;
+	if (sec == SEC_MAX) {
 		if (strcmp(kind, "rule") == 0)
 			conf_error(p, p->line, "unknown rule '%s' (netjoin or "
 			    "imageload)", rest);
@@ -1568,7 +1838,7 @@ conf_handler(void *arg, const char *section, const char *key,
 		return (1);
 	}
 	conf_error(p, p->line, "%s: %s", key, why);
-	if ((k = conf_named_of(p->sec)) != NULL &&
+	if ((k = conf_named_of(p->sec)) != NULL && k->select != NULL &&
 	    strcmp(k->select, o->key) == 0)
 		p->bad_select = 1;
 	return (1);
@@ -1615,6 +1885,85 @@ conf_listen_clash(struct conf_parse *p)
 	}
 }
 
+/* The line key of singleton section sec was set on, or 0. */
+static int
+conf_seen(const struct conf_parse *p, enum conf_section sec, const char *key)
+{
+	const struct conf_option	*o;
+
+	if ((o = conf_find(sec, key)) == NULL)
+		fatalx("%s: no option %s", __func__, key);
+	return (p->seen[o - conf_options]);
+}
+
+/*
+ * A signature status has one severity: one listed under two levels is
+ * reported at the line of the later level. ASCII case does not count.
+ */
+static void
+conf_severity_clash(struct conf_parse *p)
+{
+	static const char *const levels[] = {
+		"critical", "high", "medium", "low", "info"
+	};
+	const struct conf_list	*a, *b;
+	size_t			 i, j, x, y, n = sizeof(levels) /
+				    sizeof(levels[0]);
+
+	for (j = 1; j < n; j++) {
+		b = conf_base(p->conf, conf_find(SEC_SEVERITY, levels[j]), 0);
+		for (y = 0; y < b->n; y++) {
+			for (i = 0; i < j; i++) {
+				a = conf_base(p->conf,
+				    conf_find(SEC_SEVERITY, levels[i]), 0);
+				for (x = 0; x < a->n; x++)
+					if (conf_strcaseeq(a->v[x], b->v[y]))
+						break;
+				if (x == a->n)
+					continue;
+				conf_error(p, conf_seen(p, SEC_SEVERITY,
+				    levels[j]), "%s: '%s' is also listed "
+				    "under %s (line %d)", levels[j], b->v[y],
+				    levels[i], conf_seen(p, SEC_SEVERITY,
+				    levels[i]));
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Entries and escalations by AS number need the ASN database, those by
+ * country the City or Country database: without it they could never
+ * match, which is a mistake worth stopping for.
+ */
+static void
+conf_geoip_needs(struct conf_parse *p)
+{
+	const struct conf	*c = p->conf;
+	const struct conf_allow	*a;
+	int			 cc, asn;
+	size_t			 i;
+
+	cc = c->geoip_city != NULL || c->geoip_country != NULL;
+	asn = c->geoip_asn != NULL;
+	for (i = 0; i < c->nallows; i++) {
+		a = &c->allows[i];
+		if (a->asn.n > 0 && !asn)
+			conf_error(p, a->line, "[allow %s]: asn entries need "
+			    "[geoip] asn", a->name);
+		if (a->country.n > 0 && !cc)
+			conf_error(p, a->line, "[allow %s]: country entries "
+			    "need [geoip] city or country", a->name);
+	}
+	if (c->escalate_asn.n > 0 && !asn)
+		conf_error(p, conf_seen(p, SEC_SEVERITY, "escalate_asn"),
+		    "escalate_asn needs [geoip] asn");
+	if (c->escalate_country.n > 0 && !cc)
+		conf_error(p, conf_seen(p, SEC_SEVERITY, "escalate_country"),
+		    "escalate_country needs [geoip] city or country");
+}
+
 /*
  * Read path on top of what c holds. Every problem goes to errfp (if not
  * NULL) as "path:line: message"; returns how many there were. After an
@@ -1639,8 +1988,11 @@ conf_load(struct conf *c, const char *path, FILE *errfp)
 	rv = ini_parse_stream(conf_reader, &p, conf_handler, &p);
 	conf_section_close(&p);
 	/* Sections with errors hold defaults where the file says more. */
-	if (p.nerr == 0)
+	if (p.nerr == 0) {
 		conf_listen_clash(&p);
+		conf_geoip_needs(&p);
+		conf_severity_clash(&p);
+	}
 	if (p.rerrno != 0)
 		conf_error(&p, 0, "%s", strerror(p.rerrno));
 	else if (rv > 0 && p.nerr == 0)
@@ -1766,6 +2118,7 @@ static void
 conf_dump_value(const struct conf_option *o, const void *v, size_t col,
     FILE *fp)
 {
+	const struct conf_list	*l;
 	const char *const	*sv;
 	size_t			 i, n;
 	int			 e;
@@ -1788,7 +2141,18 @@ conf_dump_value(const struct conf_option *o, const void *v, size_t col,
 		break;
 	case T_STRING:
 	case T_FILE:
+	case T_MMDB:
 		fputs(*(char *const *)v, fp);
+		break;
+	case T_LIST:
+		l = v;
+		for (i = 0; i < l->n; i++) {
+			if (i == 0) {
+				fputs(l->v[i], fp);
+				col += strlen(l->v[i]);
+			} else
+				conf_dump_item(l->v[i], &col, fp);
+		}
 		break;
 	case T_ENUM:
 		memcpy(&e, v, sizeof(e));
@@ -1819,10 +2183,12 @@ conf_dump_skip(const struct conf_option *o, const struct conf_named *k,
 {
 	if (k != NULL && !conf_applies(o, k, e))
 		return (1);
-	if (o->type == T_STRING || o->type == T_FILE)
+	if (o->type == T_STRING || o->type == T_FILE || o->type == T_MMDB)
 		return (*(char *const *)v == NULL);
 	if (o->type == T_CIDR_LIST)
 		return (((const struct cidr_list *)v)->n == 0);
+	if (o->type == T_LIST)
+		return (((const struct conf_list *)v)->n == 0);
 	return (0);
 }
 

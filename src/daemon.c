@@ -5,10 +5,14 @@
  * read; alerts are written at once and the outputs flushed once per loop
  * iteration in which something was written (an event made active by the
  * first alert), so a burst costs one flush and a lone alert is not held
- * back. A periodic tick runs bounded expiry; another logs what was
- * dropped since the last one. SIGTERM or SIGINT stops accepting, processes
- * what connections have buffered, sends what the rules still count, and
- * exits 0. SIGUSR1 logs the counters.
+ * back. Between the rules and the outputs sits the enrich stage
+ * (allowlists, GeoIP, severity). A periodic tick runs bounded expiry;
+ * another logs what was dropped since the last one. SIGTERM or SIGINT
+ * stops accepting, processes what connections have buffered, sends what
+ * the rules still count, and exits 0. SIGUSR1 logs the counters. SIGHUP
+ * reads the configuration file again and replaces the enrich stage's
+ * allowlists, GeoIP databases and severities, all or nothing; the rules
+ * keep their state.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "enrich.h"
 #include "listen.h"
 #include "log.h"
 #include "output.h"
@@ -31,12 +36,14 @@ struct daemon {
 	const struct conf	*conf;		/* borrowed */
 	struct event_base	*base;
 	struct outputs		*out;
+	struct enrich		*enrich;
 	struct engine		*engine;
 	struct pipeline		*pipe;
 	struct listeners	*lis;
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_usr1;
+	struct event		*ev_hup;
 	struct event		*ev_tick;
 	struct event		*ev_stats;
 	struct event		*ev_flush;
@@ -140,6 +147,7 @@ daemon_print_stats(struct daemon *d)
 	    (unsigned long long)ps->bytes);
 	pipeline_print_stats(d->pipe, stderr);
 	engine_print_stats(d->engine, stderr);
+	enrich_print_stats(d->enrich, stderr);
 	for (i = 0; i < listeners_count(d->lis); i++) {
 		ls = listeners_stats(d->lis, i);
 		fprintf(stderr, "signetd: listen %s: messages %llu bytes %llu "
@@ -178,6 +186,35 @@ daemon_usr1_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * SIGHUP: read the configuration file again; if it loads clean, build
+ * the enrich stage's tables from it (list files read, databases opened)
+ * and swap them in. Any failure keeps what is in use. Other options are
+ * read only at start.
+ */
+static void
+daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	const char	*file = d->conf->file;
+	struct conf	*cf;
+
+	if (file == NULL) {
+		log_notice("SIGHUP: no configuration file, nothing to reload");
+		return;
+	}
+	cf = conf_new();
+	if (conf_load(cf, file, stderr) > 0)
+		log_warnx("reload: %s has errors; nothing changed", file);
+	else if (enrich_reload(d->enrich, cf, stderr) == -1)
+		log_warnx("reload: %s: the allowlists, GeoIP databases and "
+		    "severities in use are kept", file);
+	else
+		log_notice("reload: %s: allowlists, GeoIP databases and "
+		    "severities replaced", file);
+	conf_free(cf);
+}
+
+/*
  * Graceful stop: no new input, what is buffered is processed, the rules
  * send what they still count, the outputs are flushed. All of it is
  * synchronous: nothing here waits on a peer yet. Network outputs, which
@@ -205,15 +242,18 @@ daemon_events(struct daemon *d)
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_stop_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_stop_cb, d);
 	d->ev_usr1 = evsignal_new(d->base, SIGUSR1, daemon_usr1_cb, d);
+	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_hup_cb, d);
 	d->ev_tick = event_new(d->base, -1, EV_PERSIST, daemon_tick_cb, d);
 	d->ev_stats = event_new(d->base, -1, EV_PERSIST, daemon_stats_cb, d);
 	d->ev_flush = event_new(d->base, -1, 0, daemon_flush_cb, d);
 	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_usr1 == NULL ||
-	    d->ev_tick == NULL || d->ev_stats == NULL || d->ev_flush == NULL)
+	    d->ev_hup == NULL || d->ev_tick == NULL || d->ev_stats == NULL ||
+	    d->ev_flush == NULL)
 		return (-1);
 	if (event_add(d->ev_term, NULL) == -1 ||
 	    event_add(d->ev_int, NULL) == -1 ||
 	    event_add(d->ev_usr1, NULL) == -1 ||
+	    event_add(d->ev_hup, NULL) == -1 ||
 	    event_add(d->ev_tick, &tick) == -1 ||
 	    event_add(d->ev_stats, &stats) == -1)
 		return (-1);
@@ -224,7 +264,7 @@ static void
 daemon_free(struct daemon *d)
 {
 	struct event	*evs[] = { d->ev_term, d->ev_int, d->ev_usr1,
-			    d->ev_tick, d->ev_stats, d->ev_flush };
+			    d->ev_hup, d->ev_tick, d->ev_stats, d->ev_flush };
 	size_t		 i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
@@ -233,6 +273,7 @@ daemon_free(struct daemon *d)
 	listeners_free(d->lis);
 	pipeline_free(d->pipe);
 	engine_free(d->engine);
+	enrich_free(d->enrich);
 	outputs_free(d->out);
 	if (d->base != NULL)
 		event_base_free(d->base);
@@ -256,6 +297,10 @@ daemon_init(struct daemon *d, const struct conf *cf)
 		log_warnx("%s", err);
 		return (-1);
 	}
+	/* The rules send to the enrich stage, which sends to the outputs. */
+	if ((d->enrich = enrich_new(cf, &sink, stderr)) == NULL)
+		return (-1);
+	enrich_sink(d->enrich, &sink);
 	siphash_random_key(&sk);
 	d->engine = engine_new(cf, &sink, &sk);
 	d->pipe = pipeline_new(d->engine, cf->max_message);

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "engine.h"
+#include "enrich.h"
 #include "log.h"
 #include "output.h"
 #include "pipeline.h"
@@ -94,7 +95,7 @@ main_config(const struct opts *o)
 
 static void
 main_report(const struct replay_stats *rs, struct pipeline *p,
-    struct engine *e, struct outputs *out)
+    struct engine *e, const struct enrich *en, struct outputs *out)
 {
 	const struct pipeline_stats	*ps = pipeline_stats(p);
 	size_t				 i;
@@ -109,6 +110,7 @@ main_report(const struct replay_stats *rs, struct pipeline *p,
 	    (unsigned long long)rs->bytes);
 	pipeline_print_stats(p, stderr);
 	engine_print_stats(e, stderr);
+	enrich_print_stats(en, stderr);
 	for (i = 0; i < outputs_count(out); i++)
 		fprintf(stderr, "signetd: output %s: written %llu errors %llu\n",
 		    outputs_name(out, i),
@@ -121,6 +123,7 @@ static int
 main_replay(const struct opts *o, const struct conf *cf)
 {
 	struct outputs		*out;
+	struct enrich		*en;
 	struct engine		*e;
 	struct pipeline		*p;
 	struct alert_sink	 sink;
@@ -138,6 +141,11 @@ main_replay(const struct opts *o, const struct conf *cf)
 		return (1);
 	}
 	outputs_sink(out, &sink);
+	if ((en = enrich_new(cf, &sink, stderr)) == NULL) {
+		outputs_free(out);
+		return (1);
+	}
+	enrich_sink(en, &sink);
 	siphash_random_key(&sk);
 	e = engine_new(cf, &sink, &sk);
 	p = pipeline_new(e, cf->max_message);
@@ -145,9 +153,10 @@ main_replay(const struct opts *o, const struct conf *cf)
 	engine_flush(e, wallclock_us());
 	if (outputs_flush(out) == -1)
 		rv = -1;
-	main_report(&rs, p, e, out);
+	main_report(&rs, p, e, en, out);
 	pipeline_free(p);
 	engine_free(e);
+	enrich_free(en);
 	outputs_free(out);
 	return (rv == 0 ? 0 : 1);
 }
@@ -164,11 +173,14 @@ main(int argc, char *argv[])
 	if ((cf = main_config(&o)) == NULL)
 		return (1);
 	if (o.test) {
-		if (o.verbose)
+		/* What -t says goes to stderr: -tv dumps a config on stdout. */
+		rv = enrich_test(cf, stderr);
+		if (rv == 0 && o.verbose)
 			conf_dump(cf, stdout);
-		fprintf(stderr, "configuration OK\n");
+		if (rv == 0)
+			fprintf(stderr, "configuration OK\n");
 		conf_free(cf);
-		return (0);
+		return (rv == 0 ? 0 : 1);
 	}
 	if (o.replay != NULL)
 		rv = main_replay(&o, cf);

@@ -655,6 +655,124 @@ START_TEST(test_alert_text_report)
 }
 END_TEST
 
+/* What GeoIP knows of 81.2.69.142, with an AS made up for the test. */
+static void
+set_geo(struct alert_geo *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->country_iso = SL("GB");
+	g->country = SL("United Kingdom");
+	g->city = SL("London");
+	g->has_asn = 1;
+	g->asn = 64496;
+	g->as_org = SL("Example \"Net\" Ltd");
+}
+
+/* geo comes after network, with the fields the databases have. */
+START_TEST(test_alert_json_geo)
+{
+	struct alert	a;
+	struct buf	b;
+	yajl_val	v;
+
+	netjoin_alert(&a);
+	set_geo(&a.geo);
+	buf_init(&b);
+	v = render_parse(&a, &b);
+	assert_keys(v, "kind", "rule", "technique", "tactic", "severity",
+	    "time", "detected_at", "device", "process", "signature",
+	    "network", "geo", "key", "count", "first_seen", "last_seen",
+	    NULL);
+	assert_keys(get(v, "geo", NULL, NULL), "country_iso", "country",
+	    "city", "asn", "as_org", NULL);
+	assert_str(v, "geo", "country_iso", "GB");
+	assert_str(v, "geo", "country", "United Kingdom");
+	assert_str(v, "geo", "city", "London");
+	assert_int(v, "geo", "asn", 64496);
+	assert_str(v, "geo", "as_org", "Example \"Net\" Ltd");
+	ck_assert_ptr_nonnull(strstr(b.p, "\"remote_url\":\"evil.example\","
+	    "\"protocol\":\"Tcp\",\"ports\":[443,8443],\"urls\":"
+	    "[\"evil.example\",\"cdn.evil.example\"]},\"geo\":"
+	    "{\"country_iso\":\"GB\",\"country\":\"United Kingdom\","
+	    "\"city\":\"London\",\"asn\":64496,"
+	    "\"as_org\":\"Example \\\"Net\\\" Ltd\"},\"key\":"));
+	yajl_tree_free(v);
+
+	/* An ASN database alone: only asn and as_org. */
+	a.geo.country_iso = a.geo.country = a.geo.city = SLICE_EMPTY;
+	v = render_parse(&a, &b);
+	assert_keys(get(v, "geo", NULL, NULL), "asn", "as_org", NULL);
+	yajl_tree_free(v);
+
+	/* Known country, unknown AS. */
+	set_geo(&a.geo);
+	a.geo.has_asn = 0;
+	a.geo.as_org = SLICE_EMPTY;
+	v = render_parse(&a, &b);
+	assert_keys(get(v, "geo", NULL, NULL), "country_iso", "country",
+	    "city", NULL);
+	yajl_tree_free(v);
+
+	/* Nothing known: no geo at all; without a network, none either. */
+	memset(&a.geo, 0, sizeof(a.geo));
+	v = render_parse(&a, &b);
+	assert_absent(v, "geo", NULL);
+	yajl_tree_free(v);
+	set_geo(&a.geo);
+	a.has_net = 0;
+	v = render_parse(&a, &b);
+	assert_absent(v, "geo", NULL);
+	assert_absent(v, "network", NULL);
+	yajl_tree_free(v);
+	imageload_alert(&a);
+	set_geo(&a.geo);
+	v = render_parse(&a, &b);
+	assert_absent(v, "geo", NULL);
+	yajl_tree_free(v);
+	ck_assert(alert_geo_empty(&(struct alert_geo){ 0 }));
+	buf_clear(&b);
+}
+END_TEST
+
+/* Text: country_iso city asn as_org after the remote and its url. */
+START_TEST(test_alert_text_geo)
+{
+	struct alert	a;
+	struct buf	b, want;
+	struct tsbuf	t;
+
+	netjoin_alert(&a);
+	set_geo(&a.geo);
+	buf_init(&b);
+	buf_init(&want);
+	alert_text(&a, &b);
+	buf_printf(&want, "%s HIGH netjoin device=\"ws01\" "
+	    "device_id=\"dev-1234\" pid=4242 image=\"C:\\x\\a.exe\" "
+	    "sha1=" HEX " remote=81.2.69.142:443 url=\"evil.example\" "
+	    "country_iso=\"GB\" city=\"London\" asn=64496 "
+	    "as_org=\"Example \\x22Net\\x22 Ltd\" "
+	    "status=\"Unsigned\" signer=\"\" count=3 key=\"" HEX "\"",
+	    ts(&t, T0));
+	ck_assert_str_eq(b.p, want.p);
+	assert_one_line(&b);
+
+	/* Only what is known; a hostile city stays on its line. */
+	a.geo.country_iso = SLICE_EMPTY;
+	a.geo.has_asn = 0;
+	a.geo.as_org = SLICE_EMPTY;
+	a.geo.city = SL("Lon\ndon\"");
+	buf_reset(&b);
+	alert_text(&a, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, " url=\"evil.example\" "
+	    "city=\"Lon\\x0adon\\x22\" status="));
+	ck_assert_ptr_null(strstr(b.p, "country_iso="));
+	ck_assert_ptr_null(strstr(b.p, "asn="));
+	assert_one_line(&b);
+	buf_clear(&b);
+	buf_clear(&want);
+}
+END_TEST
+
 START_TEST(test_alert_text_unknown_enums)
 {
 	struct alert	a;
@@ -768,6 +886,8 @@ main(void)
 	tcase_add_test(tc, test_alert_text_netjoin);
 	tcase_add_test(tc, test_alert_text_imageload);
 	tcase_add_test(tc, test_alert_text_report);
+	tcase_add_test(tc, test_alert_json_geo);
+	tcase_add_test(tc, test_alert_text_geo);
 	tcase_add_test(tc, test_alert_text_unknown_enums);
 	tcase_add_test(tc, test_alert_hostile_strings);
 	suite_add_tcase(s, tc);

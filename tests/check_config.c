@@ -25,8 +25,9 @@
 
 /* The bad files; each X.conf has its expected messages in X.err. */
 static const char *const bad_files[] = {
-	"bad-clash", "bad-duplicate", "bad-key", "bad-list", "bad-listen",
-	"bad-long", "bad-output", "bad-section", "bad-syntax", "bad-value",
+	"bad-clash", "bad-duplicate", "bad-enrich", "bad-key", "bad-list",
+	"bad-listen", "bad-long", "bad-needs", "bad-output", "bad-section",
+	"bad-syntax", "bad-value",
 };
 
 /* The whole of a file, or of what a FILE * holds, NUL-terminated. */
@@ -210,6 +211,16 @@ START_TEST(test_config_defaults)
 	ck_assert_int_eq(c->outputs[0].type, OUT_STDOUT);
 	ck_assert_int_eq(c->outputs[0].format, FMT_TEXT);
 	ck_assert_ptr_null(c->outputs[0].path);
+	/* No allowlists, no GeoIP, every alert high. */
+	ck_assert_uint_eq(c->nallows, 0);
+	ck_assert_ptr_null(c->geoip_city);
+	ck_assert_ptr_null(c->geoip_country);
+	ck_assert_ptr_null(c->geoip_asn);
+	ck_assert_uint_eq(c->geoip_cache, 1024);
+	ck_assert_int_eq(c->severity, 3);
+	ck_assert_uint_eq(c->sev_critical.n + c->sev_high.n +
+	    c->sev_medium.n + c->sev_low.n + c->sev_info.n, 0);
+	ck_assert_uint_eq(c->escalate_country.n + c->escalate_asn.n, 0);
 	/* UDP and TCP on loopback, port 5514. */
 	ck_assert_uint_eq(c->nlistens, 2);
 	assert_listen_defaults(&c->listens[0], "udp", PROTO_UDP);
@@ -922,6 +933,104 @@ START_TEST(test_config_dump_roundtrip)
 }
 END_TEST
 
+/* A list option holds exactly the NULL-ended items. */
+static void
+assert_list(const struct conf_list *l, ...)
+{
+	va_list		 ap;
+	const char	*want;
+	size_t		 i = 0;
+
+	va_start(ap, l);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		ck_assert_msg(i < l->n, "list lacks %s", want);
+		ck_assert_str_eq(l->v[i], want);
+		i++;
+	}
+	va_end(ap);
+	ck_assert_uint_eq(l->n, i);
+}
+
+/*
+ * [allow SCOPE], [geoip] and [severity]: values as written, [allow] is
+ * [allow all], lists go on over indented lines, and the dump loads to
+ * the same.
+ */
+START_TEST(test_config_enrich)
+{
+	static const char	 fmt[] =
+	    "[allow]\n"
+	    "sha1 = 0123456789abcdef0123456789abcdef01234567,\n"
+	    "    ABCDEF0123456789ABCDEF0123456789ABCDEF01\n"
+	    "path = C:\\Program Files\\Vendor\\*\n"
+	    "signer = Microsoft*, Contoso Ltd\n"
+	    "device = lab-*\n"
+	    "[allow netjoin]\n"
+	    "remote = 10.0.0.0/8, 2001:db8::/32\n"
+	    "domain = example.com, *.example.org\n"
+	    "asn = AS15169\n"
+	    "country = gb\n"
+	    "file = %s/enrich/allow.list\n"
+	    "[geoip]\n"
+	    "city = %s/mmdb/GeoIP2-City-Test.mmdb\n"
+	    "asn = %s/mmdb/GeoLite2-ASN-Test.mmdb\n"
+	    "cache = 16\n"
+	    "[severity]\n"
+	    "default = medium\n"
+	    "critical = Revoked\n"
+	    "low = Valid, Unavailable\n"
+	    "escalate_country = KP\n"
+	    "escalate_asn = 64496\n";
+	char		 text[2048];
+	char		*path, *d;
+	struct conf	*c;
+
+	snprintf(text, sizeof(text), fmt, TESTDATA, TESTDATA, TESTDATA);
+	path = write_tmp(text, strlen(text));
+	c = load_ok(path);
+	ck_assert_uint_eq(c->nallows, 2);
+	ck_assert_str_eq(c->allows[0].name, "all");
+	ck_assert_int_eq(c->allows[0].line, 1);
+	assert_list(&c->allows[0].sha1,
+	    "0123456789abcdef0123456789abcdef01234567",
+	    "ABCDEF0123456789ABCDEF0123456789ABCDEF01", NULL);
+	assert_list(&c->allows[0].path, "C:\\Program Files\\Vendor\\*",
+	    NULL);
+	assert_list(&c->allows[0].signer, "Microsoft*", "Contoso Ltd", NULL);
+	assert_list(&c->allows[0].device, "lab-*", NULL);
+	assert_list(&c->allows[0].remote, NULL);
+	ck_assert_str_eq(c->allows[1].name, "netjoin");
+	assert_list(&c->allows[1].remote, "10.0.0.0/8", "2001:db8::/32",
+	    NULL);
+	assert_list(&c->allows[1].domain, "example.com", "*.example.org",
+	    NULL);
+	assert_list(&c->allows[1].asn, "AS15169", NULL);
+	assert_list(&c->allows[1].country, "gb", NULL);
+	ck_assert_uint_eq(c->allows[1].file.n, 1);
+	ck_assert_ptr_nonnull(strstr(c->geoip_city, "GeoIP2-City-Test"));
+	ck_assert_ptr_null(c->geoip_country);
+	ck_assert_ptr_nonnull(strstr(c->geoip_asn, "GeoLite2-ASN-Test"));
+	ck_assert_uint_eq(c->geoip_cache, 16);
+	ck_assert_int_eq(c->severity, 2);
+	assert_list(&c->sev_critical, "Revoked", NULL);
+	assert_list(&c->sev_low, "Valid", "Unavailable", NULL);
+	assert_list(&c->sev_high, NULL);
+	assert_list(&c->escalate_country, "KP", NULL);
+	assert_list(&c->escalate_asn, "64496", NULL);
+	check_roundtrip(c);
+	d = dump(c);
+	assert_section(d, "[allow all]", "\nsigner = Microsoft*, Contoso Ltd\n",
+	    "\ndevice = lab-*\n", NULL);
+	refute_section(d, "[allow all]", "\nremote", "\nfile", NULL);
+	assert_section(d, "[severity]", "\ndefault = medium\n",
+	    "\ncritical = Revoked\n", "\nlow = Valid, Unavailable\n", NULL);
+	free(d);
+	conf_free(c);
+	remove(path);
+	free(path);
+}
+END_TEST
+
 /* etc/signetd.conf shows the defaults: it loads to what conf_new gives. */
 START_TEST(test_config_etc_is_default)
 {
@@ -945,7 +1054,7 @@ START_TEST(test_config_option_table)
 	size_t	 i, j, n;
 
 	n = conf_option_count();
-	ck_assert_uint_eq(n, 32);
+	ck_assert_uint_eq(n, 53);
 	ck_assert_ptr_null(conf_option_name(n));
 	ck_assert_ptr_null(conf_option_section(n));
 	ck_assert_str_eq(conf_option_name(0), "state_memory");
@@ -965,7 +1074,8 @@ END_TEST
 /*
  * The section a documentation line opens, or NULL: "[name]" in the
  * example file (commented out or not), ".Ss [name]" in the manual.
- * Output sections all count as "output", listen sections as "listen".
+ * Output sections all count as "output", listen sections as "listen",
+ * allow sections as "allow".
  */
 static const char *
 doc_section(const char *line, char *buf, size_t len)
@@ -982,6 +1092,8 @@ doc_section(const char *line, char *buf, size_t len)
 		buf[6] = '\0';
 	else if (strncmp(buf, "listen ", 7) == 0)
 		buf[6] = '\0';
+	else if (strncmp(buf, "allow ", 6) == 0)
+		buf[5] = '\0';
 	return (buf);
 }
 
@@ -1079,7 +1191,7 @@ START_TEST(test_config_man_examples)
 		free(path);
 		free(block);
 	}
-	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(n, 4);
 	free(want);
 	free(man);
 }
@@ -1111,6 +1223,7 @@ main(void)
 	tcase_add_test(tc, test_config_long_line);
 	tcase_add_test(tc, test_config_garbage);
 	tcase_add_test(tc, test_config_dump_roundtrip);
+	tcase_add_test(tc, test_config_enrich);
 	tcase_add_test(tc, test_config_etc_is_default);
 	tcase_add_test(tc, test_config_option_table);
 	tcase_add_test(tc, test_config_documented);
