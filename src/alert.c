@@ -323,9 +323,15 @@ json_process(const struct alert *a, struct buf *b)
 static void
 json_signature(const struct alert *a, struct buf *b)
 {
+	char	hex[41];
+
 	if (!a->has_sig)
 		return;
 	json_open(b, "signature", '{');
+	if (a->has_file_sha1) {
+		sha1_hex(a->file_sha1, hex);
+		json_cstr(b, "sha1", hex);
+	}
 	json_tri(b, "signed", a->sig_signed);
 	json_tri(b, "trusted", a->sig_trusted);
 	json_str(b, "status", a->sig_status);

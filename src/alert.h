@@ -82,6 +82,8 @@ struct alert {
 	struct slice	 sig_issuer;
 	enum rec_source	 sig_source;
 	int64_t		 sig_time;
+	int		 has_file_sha1;	/* the signed file's hash */
+	uint8_t		 file_sha1[20];
 
 	/* network (netjoin) */
 	int		 has_net;

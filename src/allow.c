@@ -6,7 +6,7 @@
  * Only alerts are tested, never records, so plain scans are cheap enough.
  *
  * What each kind looks at:
- *	sha1	the process sha1 of an alert (netjoin keyed by sha1)
+ *	sha1	the sha1 of the alert's process or of its signed file
  *	path	netjoin: the process image (else the path key);
  *		imageload: the loaded image
  *	signer	the signer of the signature fact; reports: their signature
@@ -698,9 +698,11 @@ allow_match_kind(struct allow_set *s, struct allow_list *l, enum allow_kind k,
 
 	switch (k) {
 	case ALLOW_SHA1:
-		for (i = 0; a->kind == ALERT_ALERT && a->has_sha1 && i < l->n;
-		    i++)
-			if (memcmp(l->v[i].u.sha1, a->sha1, 20) == 0)
+		for (i = 0; a->kind == ALERT_ALERT && i < l->n; i++)
+			if ((a->has_sha1 &&
+			    memcmp(l->v[i].u.sha1, a->sha1, 20) == 0) ||
+			    (a->has_file_sha1 &&
+			    memcmp(l->v[i].u.sha1, a->file_sha1, 20) == 0))
 				return (&l->v[i]);
 		return (NULL);
 	case ALLOW_PATH:

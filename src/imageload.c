@@ -297,6 +297,8 @@ il_alert_first(struct imageload *il, const struct il_window *w,
 	a.sig_signer = r->signer;
 	a.sig_source = r->source;
 	a.sig_time = r->time;
+	a.has_file_sha1 = r->has_sha1;
+	memcpy(a.file_sha1, r->sha1, sizeof(a.file_sha1));
 	a.window_start = w->start;
 	a.image_loaded = r->path;
 	a.signature = r->signer;

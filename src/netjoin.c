@@ -682,8 +682,9 @@ nj_emit(struct netjoin *nj, struct nj_group *g, int64_t t)
 	a.user = istr_slice(g->user);
 	a.cmdline = (struct slice){ g->cmdline, g->cmdlen };
 	if (k->path == NULL) {
-		a.has_sha1 = 1;
+		a.has_sha1 = a.has_file_sha1 = 1;
 		memcpy(a.sha1, k->sha1, 20);
+		memcpy(a.file_sha1, k->sha1, 20);
 	} else {
 		a.key_is_path = 1;
 		a.key_path = istr_slice(k->path);

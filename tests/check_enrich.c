@@ -255,6 +255,11 @@ mk_sha1(struct alert *a, int i)
 	case 3:
 		imageload(a);
 		break;
+	case 4:		/* the loaded file's hash */
+		imageload(a);
+		a->has_file_sha1 = 1;
+		memset(a->file_sha1, 0xab, sizeof(a->file_sha1));
+		break;
 	}
 }
 
@@ -409,7 +414,7 @@ mk_country(struct alert *a, int i)
 static const struct kcase kcases[] = {
 	{ "sha1", ALLOW_SHA1,
 	    "[allow]\nsha1 = ABABABABABABABABABABABABABABABABABABABAB\n",
-	    mk_sha1, 4, 0x1 },
+	    mk_sha1, 5, 0x1 | 0x10 },
 	{ "path", ALLOW_PATH,
 	    "[allow]\npath = C:\\Program Files\\Vendor\\*\n",
 	    mk_path, 7, 0x1 | 0x4 | 0x8 | 0x20 },
