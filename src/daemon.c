@@ -7,8 +7,10 @@
  * first alert), so a burst costs one flush and a lone alert is not held
  * back. A periodic tick runs bounded expiry; another logs what was
  * dropped since the last one. SIGTERM or SIGINT stops accepting, processes
- * what connections have buffered, sends what the rules still count, and
- * exits 0. SIGUSR1 logs the counters.
+ * what connections have buffered, sends what the rules still count, lets
+ * the network outputs deliver (or spool) what they hold for at most
+ * stop_timeout, and exits 0; a second signal cuts that short. SIGUSR1
+ * logs the counters; SIGHUP reopens the output files, for logrotate.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -37,12 +39,14 @@ struct daemon {
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_usr1;
+	struct event		*ev_hup;
 	struct event		*ev_tick;
 	struct event		*ev_stats;
 	struct event		*ev_flush;
 	uint64_t		 skipped[SKIP_NREASONS];	/* at last summary */
 	uint64_t		 late;
 	uint64_t		 clamped;
+	int			 stopping;
 };
 
 static int64_t
@@ -160,11 +164,7 @@ daemon_print_stats(struct daemon *d)
 		    (unsigned long long)ls->too_long,
 		    (unsigned long long)ls->bad_frame);
 	}
-	for (i = 0; i < outputs_count(d->out); i++)
-		fprintf(stderr, "signetd: output %s: written %llu errors %llu\n",
-		    outputs_name(d->out, i),
-		    (unsigned long long)outputs_stats(d->out, i)->written,
-		    (unsigned long long)outputs_stats(d->out, i)->errors);
+	outputs_print_stats(d->out, stderr);
 }
 
 static void
@@ -173,17 +173,33 @@ daemon_usr1_cb(evutil_socket_t fd, short what, void *arg)
 	daemon_print_stats(arg);
 }
 
+/* SIGHUP: files are reopened, so that logrotate can move them away. */
+static void
+daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	log_notice("SIGHUP: reopening output files");
+	outputs_reopen(d->out);
+}
+
 /*
  * Graceful stop: no new input, what is buffered is processed, the rules
- * send what they still count, the outputs are flushed. All of it is
- * synchronous: nothing here waits on a peer yet. Network outputs, which
- * will, are to drain within stop_timeout.
+ * send what they still count, the outputs are flushed; this much is
+ * synchronous. Then the loop ends, and daemon_run() lets the network
+ * outputs drain within stop_timeout; a second signal ends that drain.
  */
 static void
 daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon	*d = arg;
 
+	if (d->stopping) {
+		log_notice("signal %d: stopping now", (int)sig);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	d->stopping = 1;
 	log_notice("signal %d: stopping", (int)sig);
 	listeners_stop(d->lis);
 	listeners_drain(d->lis);
@@ -201,15 +217,17 @@ daemon_events(struct daemon *d)
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_stop_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_stop_cb, d);
 	d->ev_usr1 = evsignal_new(d->base, SIGUSR1, daemon_usr1_cb, d);
+	d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_hup_cb, d);
 	d->ev_tick = event_new(d->base, -1, EV_PERSIST, daemon_tick_cb, d);
 	d->ev_stats = event_new(d->base, -1, EV_PERSIST, daemon_stats_cb, d);
 	d->ev_flush = event_new(d->base, -1, 0, daemon_flush_cb, d);
 	if (d->ev_term == NULL || d->ev_int == NULL || d->ev_usr1 == NULL ||
-	    d->ev_tick == NULL || d->ev_stats == NULL || d->ev_flush == NULL)
+	    d->ev_hup == NULL || d->ev_tick == NULL || d->ev_stats == NULL || d->ev_flush == NULL)
 		return (-1);
 	if (event_add(d->ev_term, NULL) == -1 ||
 	    event_add(d->ev_int, NULL) == -1 ||
 	    event_add(d->ev_usr1, NULL) == -1 ||
+	    event_add(d->ev_hup, NULL) == -1 ||
 	    event_add(d->ev_tick, &tick) == -1 ||
 	    event_add(d->ev_stats, &stats) == -1)
 		return (-1);
@@ -220,7 +238,7 @@ static void
 daemon_free(struct daemon *d)
 {
 	struct event	*evs[] = { d->ev_term, d->ev_int, d->ev_usr1,
-			    d->ev_tick, d->ev_stats, d->ev_flush };
+			    d->ev_hup, d->ev_tick, d->ev_stats, d->ev_flush };
 	size_t		 i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
@@ -248,7 +266,7 @@ daemon_init(struct daemon *d, const struct conf *cf)
 		log_warnx("cannot create the event loop");
 		return (-1);
 	}
-	if ((d->out = outputs_new(cf, err, sizeof(err))) == NULL) {
+	if ((d->out = outputs_new(cf, d->base, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return (-1);
 	}
@@ -275,13 +293,17 @@ int
 daemon_run(const struct conf *cf)
 {
 	struct daemon	 d;
+	int64_t		 us;
 	int		 rv = 1;
 
 	memset(&d, 0, sizeof(d));
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_init(&d, cf) == 0) {
 		(void)event_base_dispatch(d.base);
-		(void)outputs_flush(d.out);
+		us = outputs_drain(d.out, cf->stop_timeout);
+		log_notice("outputs drained in %lld.%03lld s%s",
+		    (long long)(us / 1000000), (long long)(us / 1000 % 1000),
+		    outputs_settled(d.out) ? "" : " (stop_timeout reached)");
 		daemon_print_stats(&d);
 		rv = 0;
 	}

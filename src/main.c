@@ -4,10 +4,14 @@
  * then either a replay of a file or the daemon.
  */
 #include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <event2/event.h>
 
 #include "config.h"
 #include "conf.h"
@@ -84,7 +88,8 @@ main_config(const struct opts *o)
 
 	if (o->conffile == NULL)
 		return (cf);
-	if (conf_load(cf, o->conffile, stderr) > 0) {
+	if (conf_load(cf, o->conffile, stderr) > 0 ||
+	    outputs_check(cf, stderr) > 0) {
 		conf_free(cf);
 		return (NULL);
 	}
@@ -93,10 +98,9 @@ main_config(const struct opts *o)
 
 static void
 main_report(const struct replay_stats *rs, struct pipeline *p,
-    struct engine *e, struct outputs *out)
+    struct engine *e, struct outputs *out, int64_t drain)
 {
 	const struct pipeline_stats	*ps = pipeline_stats(p);
-	size_t				 i;
 
 	fprintf(stderr, "signetd: replay: lines %llu messages %llu "
 	    "records %llu decoded %llu skipped %llu bytes %llu\n",
@@ -108,17 +112,20 @@ main_report(const struct replay_stats *rs, struct pipeline *p,
 	    (unsigned long long)rs->bytes);
 	pipeline_print_stats(p, stderr);
 	engine_print_stats(e, stderr);
-	for (i = 0; i < outputs_count(out); i++)
-		fprintf(stderr, "signetd: output %s: written %llu errors %llu\n",
-		    outputs_name(out, i),
-		    (unsigned long long)outputs_stats(out, i)->written,
-		    (unsigned long long)outputs_stats(out, i)->errors);
+	fprintf(stderr, "signetd: drain: %" PRId64 ".%03" PRId64 " s%s\n",
+	    drain / 1000000, drain / 1000 % 1000, outputs_settled(out) ? "" :
+	    " (stop_timeout reached)");
+	outputs_print_stats(out, stderr);
 }
 
-/* --replay: the whole file through the pipeline, then flush and report. */
+/*
+ * --replay: the whole file through the pipeline, then the outputs drain
+ * (delivered or spooled, within stop_timeout), and a report.
+ */
 static int
 main_replay(const struct opts *o, const struct conf *cf)
 {
+	struct event_base	*base;
 	struct outputs		*out;
 	struct engine		*e;
 	struct pipeline		*p;
@@ -126,10 +133,18 @@ main_replay(const struct opts *o, const struct conf *cf)
 	struct replay_stats	 rs;
 	struct sipkey		 sk;
 	char			 err[512];
+	int64_t			 drain;
 	int			 rv;
 
-	if ((out = outputs_new(cf, err, sizeof(err))) == NULL) {
+	/* A peer of a network output that goes away must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		return (1);
+	}
+	if ((out = outputs_new(cf, base, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		event_base_free(base);
 		return (1);
 	}
 	outputs_sink(out, &sink);
@@ -140,10 +155,12 @@ main_replay(const struct opts *o, const struct conf *cf)
 	engine_flush(e, wallclock_us());
 	if (outputs_flush(out) == -1)
 		rv = -1;
-	main_report(&rs, p, e, out);
+	drain = outputs_drain(out, cf->stop_timeout);
+	main_report(&rs, p, e, out, drain);
 	pipeline_free(p);
 	engine_free(e);
 	outputs_free(out);
+	event_base_free(base);
 	return (rv == 0 ? 0 : 1);
 }
 

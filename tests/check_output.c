@@ -127,10 +127,12 @@ START_TEST(test_output_file_roundtrip)
 
 	tmp_make(&tj);
 	tmp_make(&tt);
-	o[0] = (struct conf_output){ "alerts", OUT_FILE, FMT_JSON, tj.path, 1 };
-	o[1] = (struct conf_output){ "ops", OUT_FILE, FMT_TEXT, tt.path, 5 };
+	o[0] = (struct conf_output){ .name = "alerts", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = tj.path, .line = 1 };
+	o[1] = (struct conf_output){ .name = "ops", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = tt.path, .line = 5 };
 	conf_with(&c, o, 2);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	ck_assert_uint_eq(outputs_count(os), 2);
 	ck_assert_str_eq(outputs_name(os, 0), "alerts");
@@ -144,9 +146,9 @@ START_TEST(test_output_file_roundtrip)
 		outputs_emit(os, &a[i]);
 	}
 	ck_assert_int_eq(outputs_flush(os), 0);
-	ck_assert_uint_eq(outputs_stats(os, 0)->written, 3);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 3);
 	ck_assert_uint_eq(outputs_stats(os, 0)->errors, 0);
-	ck_assert_uint_eq(outputs_stats(os, 1)->written, 3);
+	ck_assert_uint_eq(outputs_stats(os, 1)->sent, 3);
 	ck_assert_uint_eq(outputs_stats(os, 1)->errors, 0);
 	outputs_free(os);
 
@@ -199,9 +201,10 @@ START_TEST(test_output_file_appends)
 	ck_assert_ptr_nonnull(fp);
 	fputs("old line\n", fp);
 	fclose(fp);
-	o = (struct conf_output){ "f", OUT_FILE, FMT_JSON, t.path, 1 };
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = t.path, .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	sample_alert(&a, 1);
 	outputs_emit(os, &a);
@@ -229,10 +232,12 @@ START_TEST(test_output_same_format_twice)
 
 	tmp_make(&t1);
 	tmp_make(&t2);
-	o[0] = (struct conf_output){ "a", OUT_FILE, FMT_TEXT, t1.path, 1 };
-	o[1] = (struct conf_output){ "b", OUT_FILE, FMT_TEXT, t2.path, 2 };
+	o[0] = (struct conf_output){ .name = "a", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t1.path, .line = 1 };
+	o[1] = (struct conf_output){ .name = "b", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t2.path, .line = 2 };
 	conf_with(&c, o, 2);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	for (i = 0; i < 100; i++) {
 		sample_alert(&a, i);
@@ -262,14 +267,15 @@ START_TEST(test_output_sink)
 	char			 err[256], *s, *want;
 
 	tmp_make(&t);
-	o = (struct conf_output){ "f", OUT_FILE, FMT_TEXT, t.path, 1 };
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t.path, .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	outputs_sink(os, &sink);
 	sample_alert(&a, 7);
 	sink.emit(sink.arg, &a);
-	ck_assert_uint_eq(outputs_stats(os, 0)->written, 1);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 1);
 	ck_assert_int_eq(outputs_flush(os), 0);
 	s = slurp(t.path, NULL);
 	want = rendered(&a, FMT_TEXT);
@@ -290,12 +296,13 @@ START_TEST(test_output_open_error)
 	char			 err[256];
 
 	tmp_make(&t);
-	o[0] = (struct conf_output){ "good", OUT_FILE, FMT_JSON, t.path, 1 };
-	o[1] = (struct conf_output){ "bad", OUT_FILE, FMT_JSON,
-	    "/nonexistent-signetd-dir/alerts.json", 4 };
+	o[0] = (struct conf_output){ .name = "good", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = t.path, .line = 1 };
+	o[1] = (struct conf_output){ .name = "bad", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = "/nonexistent-signetd-dir/alerts.json", .line = 4 };
 	conf_with(&c, o, 2);
 	err[0] = '\0';
-	ck_assert_ptr_null(outputs_new(&c, err, sizeof(err)));
+	ck_assert_ptr_null(outputs_new(&c, NULL, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err,
 	    "/nonexistent-signetd-dir/alerts.json"));
 	ck_assert_ptr_nonnull(strstr(err, "bad"));
@@ -303,7 +310,7 @@ START_TEST(test_output_open_error)
 
 	o[1].path = NULL;
 	err[0] = '\0';
-	ck_assert_ptr_null(outputs_new(&c, err, sizeof(err)));
+	ck_assert_ptr_null(outputs_new(&c, NULL, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "bad"));
 	unlink(t.path);
 }
@@ -320,9 +327,10 @@ START_TEST(test_output_write_error)
 
 	if (access("/dev/full", W_OK) != 0)
 		return;
-	o = (struct conf_output){ "full", OUT_FILE, FMT_JSON, "/dev/full", 1 };
+	o = (struct conf_output){ .name = "full", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = "/dev/full", .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	sample_alert(&a, 1);
 	outputs_emit(os, &a);
@@ -344,18 +352,19 @@ START_TEST(test_output_stdout_and_none)
 	struct alert		 a;
 	char			 err[256];
 
-	o = (struct conf_output){ "console", OUT_STDOUT, FMT_TEXT, NULL, 1 };
+	o = (struct conf_output){ .name = "console", .type = OUT_STDOUT,
+	    .format = FMT_TEXT, .path = NULL, .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	ck_assert_uint_eq(outputs_count(os), 1);
 	ck_assert_str_eq(outputs_name(os, 0), "console");
-	ck_assert_uint_eq(outputs_stats(os, 0)->written, 0);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 0);
 	outputs_free(os);	/* must not close stdout */
 	ck_assert_int_ne(fcntl(STDOUT_FILENO, F_GETFD), -1);
 
 	conf_with(&c, NULL, 0);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(os);
 	ck_assert_uint_eq(outputs_count(os), 0);
 	sample_alert(&a, 1);
