@@ -84,6 +84,7 @@ struct outq {
 	struct outq_seg		*segs;		/* the last one is written */
 	size_t			 nsegs;
 	struct outq_pos		 rpos;		/* first undelivered */
+	uint64_t		 lastseq;	/* highest segment seen */
 	struct outq_pos		*ends;		/* after each peeked record */
 	struct buf		 wbuf;		/* pushed, not yet written */
 	size_t			 wrecs;		/* records in wbuf */
@@ -566,9 +567,12 @@ static int
 outq_new_seg(struct outq *q, char *err, size_t errlen)
 {
 	char	 name[32];
-	uint64_t seq = q->nsegs > 0 ? q->segs[q->nsegs - 1].seq + 1 : 1;
+	uint64_t seq;
 	int	 fd;
 
+	if (q->nsegs > 0 && q->segs[q->nsegs - 1].seq > q->lastseq)
+		q->lastseq = q->segs[q->nsegs - 1].seq;
+	seq = ++q->lastseq;
 	outq_segname(name, sizeof(name), seq);
 	fd = openat(q->dirfd, name, O_WRONLY | O_CREAT | O_APPEND |
 	    O_CLOEXEC, 0600);
@@ -641,6 +645,7 @@ outq_spool_open(const char *dir, uint64_t max, char *err, size_t errlen)
 		snprintf(err, errlen, "spool %s: unreadable index", dir);
 		goto fail;
 	}
+	q->lastseq = seq;
 	/* The index names the first segment kept; others went before. */
 	for (i = 0; rv == 1 && i < q->nsegs && q->segs[i].seq < seq; i++)
 		;
@@ -652,9 +657,19 @@ outq_spool_open(const char *dir, uint64_t max, char *err, size_t errlen)
 		if (outq_scan_seg(q, i, i == q->rpos.seg ? off : 0, err,
 		    errlen) == -1)
 			goto fail;
+	/* Nothing left to deliver: start afresh, leaving no empty files. */
+	if (q->depth == 0) {
+		q->rpos.seg = q->nsegs;
+		q->rpos.off = 0;
+	}
 	if (outq_new_seg(q, err, errlen) == -1)
 		goto fail;
 	outq_unlink_before(q, q->rpos.seg);
+	if (q->depth == 0 && outq_write_index(q) == -1) {
+		snprintf(err, errlen, "spool %s: writing the index: %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
 	for (i = 0; i < q->nsegs; i++)
 		q->bytes += q->segs[i].end - (i == 0 ? q->rpos.off : 0);
 	return (q);

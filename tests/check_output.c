@@ -1,7 +1,8 @@
 /*
  * Unit tests for output.c: file outputs round trip through temporary
  * files, open and write errors are reported and counted, and the sink
- * reaches the same path.
+ * reaches the same path; rules and min_severity filter and count; the
+ * retry policy (HTTP verdicts, back-off, Retry-After); outputs_check().
  */
 /* mkstemp() is POSIX; -std=c11 hides it unless asked for. */
 #define _POSIX_C_SOURCE	200809L
@@ -21,6 +22,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "output.h"
+#include "output_int.h"
 
 #define T0	INT64_C(1709287200000000)
 #define SL(s)	((struct slice){ (s), sizeof(s) - 1 })
@@ -375,6 +377,139 @@ START_TEST(test_output_stdout_and_none)
 }
 END_TEST
 
+START_TEST(test_output_http_verdict)
+{
+	static const int	 ok[] = { 200, 201, 202, 204, 299 };
+	static const int	 retry[] = { 408, 429, 500, 502, 503, 504, 599 };
+	static const int	 reject[] = { 100, 301, 302, 400, 401, 403, 404,
+				    409, 413, 422, 600 };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		ck_assert_int_eq(output_http_verdict(ok[i]), OUTPUT_OK);
+	for (i = 0; i < sizeof(retry) / sizeof(retry[0]); i++)
+		ck_assert_int_eq(output_http_verdict(retry[i]), OUTPUT_RETRY);
+	for (i = 0; i < sizeof(reject) / sizeof(reject[0]); i++)
+		ck_assert_int_eq(output_http_verdict(reject[i]),
+		    OUTPUT_REJECT);
+}
+END_TEST
+
+/* Doubling from min, capped at max, half of it jitter. */
+START_TEST(test_output_backoff)
+{
+	int64_t		 min = 1000000, max = 60000000, d, lo, hi;
+	uint64_t	 a, r, seed = 1;
+	int		 k;
+
+	for (a = 1; a <= 40; a++) {
+		hi = min << (a - 1 < 20 ? a - 1 : 20);
+		if (hi > max)
+			hi = max;
+		lo = hi / 2;
+		for (k = 0; k < 50; k++) {
+			r = output_rand(&seed);
+			d = output_backoff(min, max, a, r);
+			ck_assert_msg(d >= lo && d <= hi, "attempt %llu: %lld "
+			    "not in [%lld, %lld]", (unsigned long long)a,
+			    (long long)d, (long long)lo, (long long)hi);
+		}
+	}
+	/* The jitter spreads: not every draw is the same. */
+	ck_assert_int_ne(output_backoff(min, max, 3, 1),
+	    output_backoff(min, max, 3, 2000000));
+	ck_assert_int_eq(output_backoff(min, max, 1, 0), min / 2);
+	ck_assert_int_eq(output_backoff(min, max, 100, 0), max / 2);
+}
+END_TEST
+
+START_TEST(test_output_retry_after)
+{
+	int64_t	 max = 300000000;
+
+	ck_assert_int_eq(output_retry_after("2", max, 0), 2000000);
+	ck_assert_int_eq(output_retry_after(" 5 ", max, 0), 5000000);
+	ck_assert_int_eq(output_retry_after("0", max, 0), 0);
+	ck_assert_int_eq(output_retry_after("86400", max, 0), max);
+	ck_assert_int_eq(output_retry_after("99999999999999999999", max, 0),
+	    max);
+	ck_assert_int_eq(output_retry_after(NULL, max, 0), -1);
+	ck_assert_int_eq(output_retry_after("", max, 0), -1);
+	ck_assert_int_eq(output_retry_after("-1", max, 0), -1);
+	ck_assert_int_eq(output_retry_after("2s", max, 0), -1);
+	ck_assert_int_eq(output_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
+	    max, 0), -1);
+}
+END_TEST
+
+/* rules and min_severity: what does not pass is counted as filtered. */
+START_TEST(test_output_filter)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	char			 err[256], *s;
+
+	tmp_make(&t);
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t.path, .line = 1,
+	    .rules = { "imageload" }, .nrules = 1,
+	    .min_severity = SEV_HIGH };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, NULL, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);		/* netjoin, high */
+	outputs_emit(os, &a);
+	a.rule = RULE_IMAGELOAD;
+	a.severity = SEV_MEDIUM;
+	outputs_emit(os, &a);
+	a.severity = SEV_CRITICAL;
+	a.count = 77;
+	outputs_emit(os, &a);
+	ck_assert_uint_eq(outputs_stats(os, 0)->filtered, 2);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 1);
+	outputs_free(os);
+	s = slurp(t.path, NULL);
+	ck_assert_ptr_nonnull(strstr(s, "CRITICAL imageload"));
+	ck_assert_ptr_nonnull(strstr(s, "count=77"));
+	ck_assert_ptr_null(strchr(strchr(s, '\n') + 1, '\n'));
+	free(s);
+	unlink(t.path);
+}
+END_TEST
+
+/* CEF and LEEF lines go to files too; slack does not. */
+START_TEST(test_output_check)
+{
+	struct conf		 c;
+	struct conf_output	 o[4];
+	FILE			*fp;
+	char			*msgs = NULL;
+	size_t			 len = 0;
+
+	o[0] = (struct conf_output){ .name = "a", .type = OUT_FILE,
+	    .format = FMT_CEF, .path = "/dev/null", .line = 1 };
+	o[1] = (struct conf_output){ .name = "b", .type = OUT_STDOUT,
+	    .format = FMT_SLACK, .line = 5 };
+	o[2] = (struct conf_output){ .name = "c", .type = OUT_WEBHOOK,
+	    .format = FMT_JSON, .url = "gopher://x/", .batch = 1,
+	    .line = 9 };
+	o[3] = (struct conf_output){ .name = "d", .type = OUT_SYSLOG,
+	    .format = FMT_CEF, .target = "tcp://[::1]:6514", .line = 13 };
+	conf_with(&c, o, 4);
+	fp = open_memstream(&msgs, &len);
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(outputs_check(&c, fp), 2);
+	fclose(fp);
+	ck_assert_str_eq(msgs, "(defaults):5: [output b]: format slack is "
+	    "not for type stdout\n(defaults):9: [output c]: url: not "
+	    "http:// or https://\n");
+	free(msgs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -390,6 +525,11 @@ main(void)
 	tcase_add_test(tc, test_output_open_error);
 	tcase_add_test(tc, test_output_write_error);
 	tcase_add_test(tc, test_output_stdout_and_none);
+	tcase_add_test(tc, test_output_http_verdict);
+	tcase_add_test(tc, test_output_backoff);
+	tcase_add_test(tc, test_output_retry_after);
+	tcase_add_test(tc, test_output_filter);
+	tcase_add_test(tc, test_output_check);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
