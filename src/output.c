@@ -281,7 +281,7 @@ output_open_net(struct output *o, char *err, size_t errlen)
 		}
 		o->stats.depth = outq_depth(o->q);
 		if (o->stats.depth > 0)
-			log_info("output %s: %" PRIu64 " alerts in the spool "
+			log_notice("output %s: %" PRIu64 " alerts in the spool "
 			    "to deliver", o->name, o->stats.depth);
 	} else
 		o->q = outq_new(co->queue_size);
