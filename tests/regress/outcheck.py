@@ -202,7 +202,7 @@ def count(log, n):
 
 RFC5424 = re.compile(
     r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) "
-    r"(\[signetd@32473(?: [a-z_]+=\"(?:[^\"\\\]]|\\.)*\")*\]) (.*)$", re.S)
+    r"(\[signetd@32473(?: [a-z0-9_]+=\"(?:[^\"\\\]]|\\.)*\")*\]) (.*)$", re.S)
 
 
 def syslog(raw, parsed, file):
