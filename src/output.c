@@ -51,6 +51,8 @@
 #define OUTPUT_NFORMATS		(FMT_LEEF + 1)
 /* A spool is synced at least this often while alerts pour in. */
 #define OUTPUT_SYNC_EVERY	1024
+/* Drops are logged at most this often per output (µs). */
+#define OUTPUT_DROPLOG_EVERY	10000000
 /* How often a drain looks whether every output is done. */
 #define OUTPUT_DRAIN_POLL	20000
 /* A batch's bytes, beyond its first alert. */
@@ -86,6 +88,7 @@ static void	 output_push(struct output *, const struct buf *);
 static void	 output_sync(struct output *);
 static void	 output_kick(struct output *);
 static void	 output_expire(struct output *);
+static void	 output_droplog(struct output *, const char *);
 static void	 output_timer_cb(evutil_socket_t, short, void *);
 static void	 output_drain_cb(evutil_socket_t, short, void *);
 static int	 output_settled(const struct output *);
@@ -602,9 +605,26 @@ output_expire(struct output *o)
 		o->stats.dropped += k;
 		snprintf(o->stats.last_error, sizeof(o->stats.last_error),
 		    "older than max_age");
-		log_warnx("output %s: dropped %zu alerts older than max_age",
-		    o->name, k);
+		output_droplog(o, "older than max_age");
 	}
+}
+
+/*
+ * A dead peer makes drops by the batch: say how many were dropped, and
+ * why the last one was, at most once per interval rather than each time.
+ */
+static void
+output_droplog(struct output *o, const char *why)
+{
+	int64_t	 now = output_now();
+
+	if (o->droplog != 0 && now - o->droplog < OUTPUT_DROPLOG_EVERY)
+		return;
+	log_warnx("output %s: dropped %" PRIu64 " alerts%s (last: %s)",
+	    o->name, o->stats.dropped - o->droplogged, o->droplog != 0 ?
+	    " since the last report" : "", why);
+	o->droplog = now;
+	o->droplogged = o->stats.dropped;
 }
 
 /* Hand the next batch to the transport, if idle and there is one. */
@@ -667,9 +687,7 @@ output_retry(struct output *o, int64_t retry_after, const char *why)
 	o->stats.errors++;
 	if (o->attempt > o->co->max_retries) {
 		o->stats.dropped += outq_pop(o->q);
-		log_warnx("output %s: dropped %zu alerts after %" PRIu64
-		    " retries: %s", o->name, o->inflight, o->co->max_retries,
-		    why);
+		output_droplog(o, why);
 		o->attempt = 0;
 		o->state = OUTPUT_IDLE;
 		output_arm(o, 0);

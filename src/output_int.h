@@ -83,6 +83,8 @@ struct output {
 	uint64_t		 rng;
 	struct render_syslog	 rs;
 	char			*hostname;
+	int64_t			 droplog;	/* when drops were last logged */
+	uint64_t		 droplogged;	/* stats.dropped then */
 };
 
 extern const struct output_ops output_webhook_ops;

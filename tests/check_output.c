@@ -510,6 +510,47 @@ START_TEST(test_output_check)
 }
 END_TEST
 
+/* SIGHUP after logrotate moved the file: the next alert is in a new one. */
+START_TEST(test_output_reopen)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	char			 err[256], moved[80], *s;
+
+	tmp_make(&t);
+	snprintf(moved, sizeof(moved), "%s.1", t.path);
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t.path, .line = 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, NULL, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	ck_assert_int_eq(rename(t.path, moved), 0);
+	sample_alert(&a, 2);
+	outputs_emit(os, &a);		/* before the HUP: the old file */
+	outputs_reopen(os);
+	sample_alert(&a, 3);
+	outputs_emit(os, &a);
+	outputs_free(os);
+	s = slurp(moved, NULL);
+	ck_assert_ptr_nonnull(strstr(s, "count=1"));
+	ck_assert_ptr_nonnull(strstr(s, "count=2"));
+	ck_assert_ptr_null(strstr(s, "count=3"));
+	free(s);
+	s = slurp(t.path, NULL);
+	ck_assert_ptr_null(strstr(s, "count=2"));
+	ck_assert_ptr_nonnull(strstr(s, "count=3"));
+	free(s);
+	unlink(moved);
+	unlink(t.path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -530,6 +571,7 @@ main(void)
 	tcase_add_test(tc, test_output_retry_after);
 	tcase_add_test(tc, test_output_filter);
 	tcase_add_test(tc, test_output_check);
+	tcase_add_test(tc, test_output_reopen);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
