@@ -4,7 +4,9 @@
 # rsyslog writes each message raw and as it parsed it, and the test
 # reads both back: every alert once per transport, the RFC 5424 header
 # (PRI from facility and severity, APP-NAME, PROCID, MSGID), the
-# structured-data element and the JSON message intact.
+# structured-data element and the JSON message intact. CEF and LEEF
+# messages over TCP arrive one per alert, whole. A TLS target reached by
+# an address its certificate does not name is refused.
 #
 # Environment: SIGNETD, TOP, PYTHON3 (set by make check).
 
@@ -51,6 +53,14 @@ EOC
 for t in udp tcp tls; do
 	cat >>"$tmp/rsyslog.conf" <<EOC
 ruleset(name="$t") {
+	if \$app-name == "signetd-cef" then {
+		action(type="omfile" file="$tmp/raw-cef.log" template="raw")
+		stop
+	}
+	if \$app-name == "signetd-leef" then {
+		action(type="omfile" file="$tmp/raw-leef.log" template="raw")
+		stop
+	}
 	action(type="omfile" file="$tmp/raw-$t.log" template="raw")
 	action(type="omfile" file="$tmp/parsed-$t.log" template="parsed")
 }
@@ -105,6 +115,25 @@ ca_file = $tmp/ca.crt
 backoff_min = 100ms
 EOC
 done
+for f in cef leef; do
+	cat >>"$tmp/syslog.conf" <<EOC
+
+[output $f]
+type = syslog
+format = $f
+target = tcp://127.0.0.1:$tp
+app_name = signetd-$f
+EOC
+done
+cat >>"$tmp/syslog.conf" <<EOC
+
+[output tlsbad]
+type = syslog
+format = json
+target = tls://127.0.0.1:$sp
+ca_file = $tmp/ca.crt
+max_retries = 0
+EOC
 replay "$tmp/syslog.conf"
 [ "$rc" -eq 0 ] || bad "replay: exit $rc"
 n=$(wc -l <"$tmp/alerts.json")
@@ -117,7 +146,24 @@ for t in udp tcp tls; do
 		i=$((i + 1))
 	done
 done
+for f in cef leef; do
+	i=0
+	until [ "$(cat "$tmp/raw-$f.log" 2>/dev/null | wc -l)" -ge "$n" ] ||
+	    [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+done
 stop "$rpid"
+[ "$(grep -c "^<1[0-4]>1 .* signetd-cef [0-9]* [a-z]* \[signetd@32473 .*\] \
+CEF:0|signetd|signetd|[^|]*|[a-z-]*|[^|]*|[0-9]*|rt=" "$tmp/raw-cef.log")" = "$n" ] ||
+    bad "cef: $(wc -l <"$tmp/raw-cef.log") lines, want $n CEF lines"
+[ "$(grep -c "\] LEEF:2.0|signetd|signetd|[^|]*|[a-z-]*|x09|devTime=" \
+    "$tmp/raw-leef.log")" = "$n" ] ||
+    bad "leef: $(wc -l <"$tmp/raw-leef.log") lines, want $n LEEF lines"
+[ "$(stat "$tmp/replay.err" tlsbad sent)" = 0 ] || bad "tlsbad: sent"
+grep -q 'output tlsbad: .*last_error ".*certificate refused' \
+    "$tmp/replay.err" || bad "tlsbad: not refused for its certificate"
 set --
 for t in udp tcp tls; do
 	touch "$tmp/raw-$t.log" "$tmp/parsed-$t.log"
