@@ -8,7 +8,8 @@ with --by-path, to --log.NAME where NAME is the first path segment (so
 one receiver serves several runs), and
 answered with the next status of --answers (a comma-separated list; 200
 once it runs out). A 429 or 503 carries Retry-After: --retry-after when
-that is given. It stops by itself after --lifetime seconds.
+that is given. The first --stall requests get no answer at all (logged
+with status 999). It stops by itself after --lifetime seconds.
 """
 import argparse
 import http.server
@@ -30,8 +31,10 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--lifetime", type=float, default=120)
     ap.add_argument("--by-path", action="store_true")
+    ap.add_argument("--stall", type=int, default=0)
     a = ap.parse_args()
     answers = [int(x) for x in a.answers.split(",") if x]
+    stalls = [a.stall]
     lock = threading.Lock()
     logs = {}
 
@@ -49,7 +52,12 @@ def main():
             n = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(n)
             with lock:
-                status = answers.pop(0) if answers else 200
+                stall = stalls[0] > 0
+                if stall:
+                    stalls[0] -= 1
+                    status = 999
+                else:
+                    status = answers.pop(0) if answers else 200
                 rec = {"t": time.time(), "path": self.path,
                        "headers": dict(self.headers.items()),
                        "body": body.decode("utf-8", "replace"),
@@ -57,6 +65,9 @@ def main():
                 log = log_for(self.path)
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
+            if stall:
+                time.sleep(a.lifetime)
+                return
             reply = b"ok" if status < 300 else b"no: test says %d" % status
             self.send_response(status)
             if status in (429, 503) and a.retry_after is not None:

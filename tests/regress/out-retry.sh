@@ -3,6 +3,8 @@
 # then 200: every alert arrives, each exactly once among the 2xx. 429
 # with Retry-After: 2: the next request waits at least 2 s. 400: nothing
 # is sent twice; the alerts are counted as rejected, the answer logged.
+# No answer at all: the request is given up after request_timeout and
+# sent again.
 #
 # Environment: SIGNETD, TOP, PYTHON3 (set by make check).
 
@@ -35,9 +37,11 @@ EOC
 hook r503 --answers 503,503,503
 hook r429 --answers 429 --retry-after 2
 hook r400 --answers 400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400,400
+hook stall --stall 1
 run r503 ""
 run r429 ""
 run r400 ""
+run stall "request_timeout = 1s"
 
 n=$(wc -l <"$tmp/r503.json")
 [ "$n" -le 30 ] || bad "the corpus has more alerts than r400 answers"
@@ -45,7 +49,9 @@ n=$(wc -l <"$tmp/r503.json")
     count "$tmp/r503.log" $((n + 3)) + \
     same "$tmp/r429.log" "$tmp/r429.json" ordered + \
     count "$tmp/r429.log" $((n + 1)) + gap "$tmp/r429.log" 2 + \
-    count "$tmp/r400.log" "$n" || bad "what the receivers got"
+    count "$tmp/r400.log" "$n" + \
+    same "$tmp/stall.log" "$tmp/stall.json" ordered + \
+    count "$tmp/stall.log" $((n + 1)) || bad "what the receivers got"
 
 [ "$(stat "$tmp/r503.err" hook sent)" = "$n" ] || bad "r503: sent"
 [ "$(stat "$tmp/r503.err" hook retried)" = 3 ] || bad "r503: retried"
@@ -55,5 +61,8 @@ n=$(wc -l <"$tmp/r503.json")
 [ "$(stat "$tmp/r400.err" hook sent)" = 0 ] || bad "r400: sent"
 grep -q "refused: 127.0.0.1:.*HTTP 400: no: test says 400" "$tmp/r400.err" ||
     bad "r400: the answer was not logged"
+[ "$(stat "$tmp/stall.err" hook retried)" = 1 ] || bad "stall: retried"
+grep -q 'last_error "127.0.0.1:[0-9]*: .*timed out"' \
+    "$tmp/stall.err" || bad "stall: no timeout in last_error"
 
 exit $fail

@@ -5,8 +5,9 @@
 # reads both back: every alert once per transport, the RFC 5424 header
 # (PRI from facility and severity, APP-NAME, PROCID, MSGID), the
 # structured-data element and the JSON message intact. CEF and LEEF
-# messages over TCP arrive one per alert, whole. A TLS target reached by
-# an address its certificate does not name is refused.
+# messages over TCP arrive one per alert, whole. RFC 3164 messages reach
+# a unix datagram socket (a stand-in for /dev/log). A TLS target reached
+# by an address its certificate does not name is refused.
 #
 # Environment: SIGNETD, TOP, PYTHON3 (set by make check).
 
@@ -92,6 +93,26 @@ done
 listening "$sp" || { bad "rsyslogd did not start"; cat "$tmp/rsyslogd.out";
     exit 1; }
 
+# A unix datagram socket, as /dev/log is: each datagram one line.
+"$PYTHON3" -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+out = open(sys.argv[2], "ab")
+end = time.time() + 60
+while time.time() < end:
+    try:
+        out.write(s.recv(65536) + b"\n")
+        out.flush()
+    except socket.timeout:
+        pass' "$tmp/log.sock" "$tmp/raw-unix.log" &
+pids="$pids $!"
+i=0
+until [ -S "$tmp/log.sock" ] || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
 cat >"$tmp/syslog.conf" <<EOC
 [signetd]
 stop_timeout = 20s
@@ -127,6 +148,13 @@ EOC
 done
 cat >>"$tmp/syslog.conf" <<EOC
 
+[output unix]
+type = syslog
+format = json
+target = unix:$tmp/log.sock
+protocol = rfc3164
+facility = auth
+
 [output tlsbad]
 type = syslog
 format = json
@@ -146,7 +174,7 @@ for t in udp tcp tls; do
 		i=$((i + 1))
 	done
 done
-for f in cef leef; do
+for f in cef leef unix; do
 	i=0
 	until [ "$(cat "$tmp/raw-$f.log" 2>/dev/null | wc -l)" -ge "$n" ] ||
 	    [ $i -ge 100 ]; do
@@ -170,6 +198,8 @@ for t in udp tcp tls; do
 	set -- "$@" syslog "$tmp/raw-$t.log" "$tmp/parsed-$t.log" \
 	    "$tmp/alerts.json" +
 done
-"$PYTHON3" "$CHECK" "$@" || bad "what rsyslog got"
+touch "$tmp/raw-unix.log"
+"$PYTHON3" "$CHECK" "$@" bsd "$tmp/raw-unix.log" "$tmp/alerts.json" ||
+    bad "what rsyslog and the unix socket got"
 
 exit $fail

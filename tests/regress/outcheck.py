@@ -13,6 +13,7 @@ Each subcommand prints what is wrong and exits 1, or exits 0.
   count LOG N              LOG holds N requests
   syslog RAW PARSED FILE   rsyslog's raw and parsed lines hold each alert
                            once, RFC 5424 header, SD and JSON intact
+  bsd RAW FILE             RFC 3164 lines, one per alert, JSON intact
 
 Several checks may go in one run, separated by "+" (Python starts slowly
 under load): each failure is printed, and the exit code is 1 if any.
@@ -252,7 +253,30 @@ def run(cmd, args):
      "slack": lambda: slack(*args), "teams": lambda: teams(*args),
      "hmac": lambda: check_hmac(*args), "header": lambda: header(*args),
      "gap": lambda: gap(*args), "count": lambda: count(*args),
-     "syslog": lambda: syslog(*args)}[cmd]()
+     "syslog": lambda: syslog(*args), "bsd": lambda: bsd(*args)}[cmd]()
+
+
+RFC3164 = re.compile(
+    r"<(\d{1,3})>([A-Z][a-z]{2}) ([ \d]\d) (\d\d:\d\d:\d\d) (\S+) "
+    r"signetd\[(\d+)\]: (.*)$", re.S)
+
+
+def bsd(raw, file):
+    want = sorted(key(a) for a in load_alerts(file))
+    got = []
+    with open(raw, encoding="utf-8") as f:
+        for line in f:
+            m = RFC3164.match(line.rstrip("\n"))
+            if not m:
+                die("not RFC 3164: %r" % line[:120])
+            a = json.loads(m.group(7))
+            sev = {"info": 6, "low": 5, "medium": 4, "high": 3,
+                   "critical": 2}[a["severity"]]
+            if int(m.group(1)) != 4 * 8 + sev:
+                die("PRI %s for %s" % (m.group(1), a["severity"]))
+            got.append(key(a))
+    if sorted(got) != want:
+        die("got %d alerts, want %d" % (len(got), len(want)))
 
 
 def main():
