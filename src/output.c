@@ -76,6 +76,8 @@ static const char *const output_format_names[OUTPUT_NFORMATS] = {
 };
 
 static int	 output_check_one(const struct conf_output *, char *, size_t);
+static int	 output_check_spool(const struct conf *, size_t, char *,
+		    size_t);
 static int	 output_open(struct outputs *, struct output *,
 		    const struct conf_output *, char *, size_t);
 static int	 output_open_file(struct output *, char *, size_t);
@@ -211,6 +213,27 @@ output_check_one(const struct conf_output *co, char *why, size_t len)
 	return (0);
 }
 
+/* Two outputs writing one spool would corrupt it. */
+static int
+output_check_spool(const struct conf *cf, size_t i, char *why, size_t len)
+{
+	const struct conf_output	*co = &cf->outputs[i];
+	size_t				 j;
+
+	if (co->spool == NULL ||
+	    (co->type != OUT_WEBHOOK && co->type != OUT_SYSLOG))
+		return (0);
+	for (j = 0; j < i; j++) {
+		if (cf->outputs[j].spool != NULL &&
+		    strcmp(cf->outputs[j].spool, co->spool) == 0) {
+			snprintf(why, len, "spool %s is also [output %s]'s",
+			    co->spool, cf->outputs[j].name);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 /*
  * Check what config.c cannot: each problem as "file:line: message" on
  * errfp (if not NULL); returns how many there were.
@@ -225,7 +248,8 @@ outputs_check(const struct conf *cf, FILE *errfp)
 
 	for (i = 0; i < cf->noutputs; i++) {
 		co = &cf->outputs[i];
-		if (output_check_one(co, why, sizeof(why)) == 0)
+		if (output_check_one(co, why, sizeof(why)) == 0 &&
+		    output_check_spool(cf, i, why, sizeof(why)) == 0)
 			continue;
 		nerr++;
 		if (errfp != NULL)
