@@ -167,6 +167,17 @@ utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 	return (need);
 }
 
+/*
+ * For writers of other formats: the length of the well-formed UTF-8
+ * sequence at s (n > 0 bytes), or 0 and in *bad how many bytes one
+ * U+FFFD stands for.
+ */
+size_t
+buf_utf8(const char *s, size_t n, size_t *bad)
+{
+	return (utf8_seq((const unsigned char *)s, n, bad));
+}
+
 /* The code point of a sequence utf8_seq() accepted. */
 static uint32_t
 utf8_cp(const unsigned char *s, size_t len)

@@ -26,5 +26,6 @@ void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	buf_json_str(struct buf *, const char *, size_t);
 void	buf_text_str(struct buf *, const char *, size_t);
+size_t	buf_utf8(const char *, size_t, size_t *);
 
 #endif

@@ -14,20 +14,72 @@
 
 enum output_type {
 	OUT_STDOUT = 0,
-	OUT_FILE
+	OUT_FILE,
+	OUT_WEBHOOK,
+	OUT_SYSLOG
 };
 
 enum output_format {
 	FMT_TEXT = 0,
-	FMT_JSON
+	FMT_JSON,
+	FMT_SLACK,
+	FMT_TEAMS,
+	FMT_CEF,
+	FMT_LEEF
 };
 
+enum syslog_protocol {
+	SYSLOG_RFC5424 = 0,
+	SYSLOG_RFC3164
+};
+
+#define CONF_MAX_RULES		2
+#define CONF_MAX_HEADERS	16
+
+/*
+ * [output NAME]. What applies to which type is said in config.c's table;
+ * outputs_check() tells the combinations the table cannot (a format for
+ * the wrong type, a bad header or URL).
+ */
 struct conf_output {
 	char			*name;
 	enum output_type	 type;
 	enum output_format	 format;
 	char			*path;		/* OUT_FILE */
 	int			 line;		/* where the section starts */
+
+	/* every type: which alerts */
+	char			*rules[CONF_MAX_RULES];
+	size_t			 nrules;
+	int			 min_severity;	/* enum severity */
+
+	/* webhook and syslog: the queue and the retries */
+	uint64_t		 queue_size;	/* alerts held in memory */
+	char			*spool;		/* directory, or NULL */
+	uint64_t		 spool_max;	/* bytes */
+	uint64_t		 max_retries;
+	int64_t			 max_age;	/* µs */
+	int64_t			 backoff_min;	/* µs */
+	int64_t			 backoff_max;	/* µs */
+	int64_t			 connect_timeout; /* µs */
+	int64_t			 request_timeout; /* µs */
+	char			*ca_file;
+	int			 tls_verify;
+
+	/* webhook */
+	char			*url;
+	uint64_t		 batch;
+	char			*headers[CONF_MAX_HEADERS];	/* "Name: value" */
+	size_t			 nheaders;
+	char			*header_file;
+	char			*hmac_key_file;
+	int64_t			 retry_after_max; /* µs */
+
+	/* syslog */
+	char			*target;
+	enum syslog_protocol	 protocol;
+	int			 facility;	/* 0 to 23 */
+	char			*app_name;
 };
 
 enum listen_proto {

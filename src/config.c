@@ -73,8 +73,10 @@ enum conf_type {
 	T_ADDR_LIST,		/* char *[] of literal IPs, count at noff */
 	T_MMDB,			/* char *, owned; a MaxMind DB of the kind */
 				/* the key names (geoip_check) */
-	T_LIST			/* struct conf_list; words[0] names what */
+	T_LIST,			/* struct conf_list; words[0] names what */
 				/* its items are (conf_list_check) */
+	T_LINE_LIST		/* char *[], count at noff; the key may */
+				/* repeat, each line adds its value whole */
 };
 
 /*
@@ -127,8 +129,28 @@ static const char *const conf_section_names[SEC_MAX] = {
 	"geoip", "severity", "output"
 };
 
-static const char *const conf_output_types[] = { "stdout", "file", NULL };
-static const char *const conf_output_formats[] = { "text", "json", NULL };
+static const char *const conf_output_types[] = {
+	"stdout", "file", "webhook", "syslog", NULL
+};
+static const char *const conf_output_formats[] = {
+	"text", "json", "slack", "teams", "cef", "leef", NULL
+};
+static const char *const conf_rule_names[] = {
+	"netjoin", "imageload", NULL
+};
+static const char *const conf_severities[] = {
+	"info", "low", "medium", "high", "critical", NULL
+};
+static const char *const conf_syslog_protocols[] = {
+	"rfc5424", "rfc3164", NULL
+};
+/* RFC 5424 6.2.1, by code. */
+static const char *const conf_facilities[] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+	"uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6",
+	"local7", NULL
+};
 static const char *const conf_listen_protos[] = {
 	"udp", "tcp", "tls", NULL
 };
@@ -138,9 +160,6 @@ static const char *const conf_client_certs[] = {
 static const char *const conf_special_word[] = { "default", NULL };
 static const char *const conf_allow_scopes[] = {
 	"all", "netjoin", "imageload", NULL
-};
-static const char *const conf_severities[] = {
-	"info", "low", "medium", "high", "critical", NULL
 };
 /* What the items of a T_LIST are; see conf_list_check(). */
 static const char *const conf_is_sha1[] = { "sha1", NULL };
@@ -154,8 +173,17 @@ static const char *const conf_is_country[] = { "country", NULL };
 static const char *const conf_is_file[] = { "file", NULL };
 static const char *const conf_is_status[] = { "status", NULL };
 
-_Static_assert(OUT_STDOUT == 0 && OUT_FILE == 1, "conf_output_types");
-_Static_assert(FMT_TEXT == 0 && FMT_JSON == 1, "conf_output_formats");
+_Static_assert(OUT_STDOUT == 0 && OUT_FILE == 1 && OUT_WEBHOOK == 2 &&
+    OUT_SYSLOG == 3, "conf_output_types");
+_Static_assert(FMT_TEXT == 0 && FMT_JSON == 1 && FMT_SLACK == 2 &&
+    FMT_TEAMS == 3 && FMT_CEF == 4 && FMT_LEEF == 5, "conf_output_formats");
+_Static_assert(SYSLOG_RFC5424 == 0 && SYSLOG_RFC3164 == 1,
+    "conf_syslog_protocols");
+_Static_assert(sizeof(enum syslog_protocol) == sizeof(int), "T_ENUM");
+_Static_assert(sizeof(((struct conf_output *)0)->rules) / sizeof(char *) ==
+    CONF_MAX_RULES, "rules");
+_Static_assert(sizeof(((struct conf_output *)0)->headers) / sizeof(char *) ==
+    CONF_MAX_HEADERS, "headers");
 _Static_assert(PROTO_UDP == 0 && PROTO_TCP == 1 && PROTO_TLS == 2,
     "conf_listen_protos");
 _Static_assert(CLIENT_CERT_NONE == 0 && CLIENT_CERT_OPTIONAL == 1 &&
@@ -183,6 +211,9 @@ _Static_assert(sizeof(((struct conf_listen *)0)->addresses) /
 #define BIT(v)	(1u << (v))
 
 #define P_STREAM (BIT(PROTO_TCP) | BIT(PROTO_TLS))
+#define O_NET	(BIT(OUT_WEBHOOK) | BIT(OUT_SYSLOG))
+#define O_HOOK	BIT(OUT_WEBHOOK)
+#define O_SYS	BIT(OUT_SYSLOG)
 #define P_TLS	BIT(PROTO_TLS)
 
 /*
@@ -369,13 +400,91 @@ static const struct conf_option conf_options[] = {
 
 	{ SEC_OUTPUT, "type", T_ENUM, NULL, NULL, NULL, 1,
 	    O(type), 0, conf_output_types, 0, NULL, 0,
-	    "where alerts go: stdout or file (required)" },
+	    "where alerts go: stdout, file, webhook or syslog (required)" },
 	{ SEC_OUTPUT, "format", T_ENUM, "text", NULL, NULL, 1,
-	    O(format), 0, conf_output_formats, 0, NULL, 0,
-	    "text (one line per alert) or json (one object per line)" },
+	    O(format), 0, conf_output_formats, 0, "type", O_NET,
+	    "stdout and file: text, json, cef or leef; webhook: json, slack "
+	    "or teams; syslog: json, text, cef or leef (required)" },
 	{ SEC_OUTPUT, "path", T_STRING, NULL, NULL, NULL, 1,
 	    O(path), 0, NULL, BIT(OUT_FILE), "type", BIT(OUT_FILE),
-	    "file the alerts are appended to" },
+	    "file the alerts are appended to; reopened on SIGHUP" },
+	{ SEC_OUTPUT, "rules", T_STRING_LIST, "netjoin, imageload",
+	    "1", CONF_STR(CONF_MAX_RULES), 1,
+	    O(rules), O(nrules), conf_rule_names, 0, NULL, 0,
+	    "the rules whose alerts this output sends" },
+	{ SEC_OUTPUT, "min_severity", T_ENUM, "info", NULL, NULL, 1,
+	    O(min_severity), 0, conf_severities, 0, NULL, 0,
+	    "alerts of a lower severity are filtered out and counted" },
+	{ SEC_OUTPUT, "queue_size", T_UINT, "10000", "1", "10000000", 1,
+	    O(queue_size), 0, NULL, O_NET, NULL, 0,
+	    "alerts held in memory for delivery; when full, the oldest is "
+	    "dropped and counted" },
+	{ SEC_OUTPUT, "spool", T_STRING, NULL, NULL, NULL, 0,
+	    O(spool), 0, NULL, O_NET, NULL, 0,
+	    "directory that makes the queue disk-backed: undelivered "
+	    "alerts survive a restart" },
+	{ SEC_OUTPUT, "spool_max", T_SIZE, "1G", "1M", "1T", 1,
+	    O(spool_max), 0, NULL, O_NET, NULL, 0,
+	    "bytes the spool may hold; when full, new alerts are dropped "
+	    "and counted" },
+	{ SEC_OUTPUT, "max_retries", T_UINT, "100", "0", "1000000", 1,
+	    O(max_retries), 0, NULL, O_NET, NULL, 0,
+	    "retries of one delivery before its alerts are dropped" },
+	{ SEC_OUTPUT, "max_age", T_DURATION, "1d", "1s", "30d", 1,
+	    O(max_age), 0, NULL, O_NET, NULL, 0,
+	    "an alert queued longer than this is dropped, not sent" },
+	{ SEC_OUTPUT, "backoff_min", T_DURATION, "1s", "10ms", "1h", 1,
+	    O(backoff_min), 0, NULL, O_NET, NULL, 0,
+	    "delay before the first retry; it doubles on each retry" },
+	{ SEC_OUTPUT, "backoff_max", T_DURATION, "5m", "10ms", "1d", 1,
+	    O(backoff_max), 0, NULL, O_NET, NULL, 0,
+	    "longest delay between two retries" },
+	{ SEC_OUTPUT, "connect_timeout", T_DURATION, "10s", "100ms", "5m", 1,
+	    O(connect_timeout), 0, NULL, O_NET, NULL, 0,
+	    "a connection not made in this time is given up and retried" },
+	{ SEC_OUTPUT, "request_timeout", T_DURATION, "30s", "100ms", "1h", 1,
+	    O(request_timeout), 0, NULL, O_NET, NULL, 0,
+	    "a delivery not done in this time is given up and retried" },
+	{ SEC_OUTPUT, "ca_file", T_FILE, NULL, NULL, NULL, 1,
+	    O(ca_file), 0, NULL, O_NET, NULL, 0,
+	    "PEM CA certificates trusted besides the system's" },
+	{ SEC_OUTPUT, "tls_verify", T_BOOL, "yes", NULL, NULL, 1,
+	    O(tls_verify), 0, NULL, O_NET, NULL, 0,
+	    "verify the server's certificate chain and name" },
+	{ SEC_OUTPUT, "url", T_STRING, NULL, NULL, NULL, 1,
+	    O(url), 0, NULL, O_HOOK, "type", O_HOOK,
+	    "http:// or https:// URL the alerts are POSTed to" },
+	{ SEC_OUTPUT, "batch", T_UINT, "1", "1", "1000", 1,
+	    O(batch), 0, NULL, O_HOOK, NULL, 0,
+	    "format json: alerts per request; more than 1 sends a JSON "
+	    "array" },
+	{ SEC_OUTPUT, "header", T_LINE_LIST, NULL,
+	    "0", CONF_STR(CONF_MAX_HEADERS), 1,
+	    O(headers), O(nheaders), NULL, O_HOOK, NULL, 0,
+	    "an HTTP header, Name: value; the key may repeat" },
+	{ SEC_OUTPUT, "header_file", T_FILE, NULL, NULL, NULL, 1,
+	    O(header_file), 0, NULL, O_HOOK, NULL, 0,
+	    "file holding one secret header line, Name: value" },
+	{ SEC_OUTPUT, "hmac_key_file", T_FILE, NULL, NULL, NULL, 1,
+	    O(hmac_key_file), 0, NULL, O_HOOK, NULL, 0,
+	    "file holding the key that signs each request with "
+	    "HMAC-SHA256" },
+	{ SEC_OUTPUT, "retry_after_max", T_DURATION, "5m", "1s", "1d", 1,
+	    O(retry_after_max), 0, NULL, O_HOOK, NULL, 0,
+	    "a longer Retry-After from the server is cut to this" },
+	{ SEC_OUTPUT, "target", T_STRING, NULL, NULL, NULL, 1,
+	    O(target), 0, NULL, O_SYS, "type", O_SYS,
+	    "udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or "
+	    "unix:PATH" },
+	{ SEC_OUTPUT, "protocol", T_ENUM, "rfc5424", NULL, NULL, 1,
+	    O(protocol), 0, conf_syslog_protocols, O_SYS, NULL, 0,
+	    "rfc5424 or rfc3164 message header" },
+	{ SEC_OUTPUT, "facility", T_ENUM, "user", NULL, NULL, 1,
+	    O(facility), 0, conf_facilities, O_SYS, NULL, 0,
+	    "syslog facility of the messages" },
+	{ SEC_OUTPUT, "app_name", T_STRING, "signetd", NULL, NULL, 1,
+	    O(app_name), 0, NULL, O_SYS, NULL, 0,
+	    "APP-NAME (RFC 5424) or TAG (RFC 3164) of the messages" },
 };
 
 #define CONF_NOPTIONS	(sizeof(conf_options) / sizeof(conf_options[0]))
@@ -464,6 +573,8 @@ static int	 conf_list_check(const struct conf_option *, const char *,
 		    char *, size_t);
 static int	 conf_set_list(const struct conf_option *, void *,
 		    const char *, int, char *, size_t);
+static int	 conf_add_line(const struct conf_option *, void *,
+		    const char *, char *, size_t);
 static int	 conf_set(const struct conf_option *, void *, const char *,
 		    int, char *, size_t);
 static int	 conf_is_list(const struct conf_option *);
@@ -514,6 +625,8 @@ static void	 conf_dump_item(const char *, size_t *, FILE *);
 static int	 conf_cidrs_special(const struct cidr_list *);
 static void	 conf_dump_cidrs(const struct conf_option *,
 		    const struct cidr_list *, size_t, FILE *);
+static void	 conf_dump_lines(const struct conf_option *, const void *,
+		    FILE *);
 static int	 conf_dump_skip(const struct conf_option *,
 		    const struct conf_named *, const char *, const void *);
 static void	 conf_dump_section(const struct conf *, enum conf_section,
@@ -889,7 +1002,8 @@ done:
 
 /*
  * One item of a word list, as it is kept: an address is checked and put
- * in its canonical form, so that "::1" and "0::1" are seen to be one.
+ * in its canonical form, so that "::1" and "0::1" are seen to be one; in
+ * a list with words, an item must be one of them.
  * Returns a copy, or NULL with why saying what is wrong.
  */
 static char *
@@ -897,8 +1011,18 @@ conf_list_item(const struct conf_option *o, const char *s, char *why,
     size_t len)
 {
 	struct in6_addr	 a;
-	char		 buf[ADDR_STRLEN], vis[CONF_VIS_MAX];
+	char		 buf[ADDR_STRLEN], vis[CONF_VIS_MAX], words[128];
+	size_t		 i;
 
+	if (o->type != T_ADDR_LIST && o->words != NULL) {
+		for (i = 0; o->words[i] != NULL; i++)
+			if (strcmp(s, o->words[i]) == 0)
+				return (xstrdup(s));
+		conf_words(o->words, ~0u, words, sizeof(words));
+		snprintf(why, len, "'%s' is not %s",
+		    conf_vis(s, vis, sizeof(vis)), words);
+		return (NULL);
+	}
 	if (o->type != T_ADDR_LIST)
 		return (xstrdup(s));
 	if (addr_parse(s, strlen(s), &a) == 0 &&
@@ -1022,6 +1146,27 @@ conf_set_mmdb(const struct conf_option *o, void *dst, const char *s,
 }
 
 /*
+ * A key that may repeat (an HTTP header): each line adds its value as it
+ * is, commas and all, up to the option's max.
+ */
+static int
+conf_add_line(const struct conf_option *o, void *dst, const char *s,
+    char *why, size_t len)
+{
+	char	**v = dst;
+	size_t	 *np = (size_t *)((char *)dst - o->off + o->noff);
+	size_t	  max;
+
+	max = (size_t)strtoul(o->max, NULL, 10);
+	if (*np >= max) {
+		snprintf(why, len, "more than %zu %s lines", max, o->key);
+		return (-1);
+	}
+	v[(*np)++] = xstrdup(s);
+	return (0);
+}
+
+/*
  * Is s an item of list o? Its words[0] says what the items are: list
  * files (readable), signature statuses (one word), or the values of an
  * allowlist kind (allow_item_check).
@@ -1141,6 +1286,8 @@ conf_set(const struct conf_option *o, void *dst, const char *s, int cont,
 	case T_STRING_LIST:
 	case T_ADDR_LIST:
 		return (conf_set_strings(o, dst, s, cont, why, len));
+	case T_LINE_LIST:
+		return (conf_add_line(o, dst, s, why, len));
 	}
 	return (-1);
 }
@@ -1294,6 +1441,7 @@ conf_values_free(enum conf_section sec, char *base)
 			break;
 		case T_STRING_LIST:
 		case T_ADDR_LIST:
+		case T_LINE_LIST:
 			v = (char **)(base + o->off);
 			np = (size_t *)(base + o->noff);
 			for (i = 0; i < *np; i++)
@@ -1826,7 +1974,7 @@ conf_handler(void *arg, const char *section, const char *key,
 		return (1);
 	}
 	i = (size_t)(o - conf_options);
-	if (p->seen[i] != 0) {
+	if (p->seen[i] != 0 && o->type != T_LINE_LIST) {
 		conf_error(p, p->line, "duplicate key '%s' (first at line "
 		    "%d)", key, p->seen[i]);
 		return (1);
@@ -2161,6 +2309,9 @@ conf_dump_value(const struct conf_option *o, const void *v, size_t col,
 	case T_CIDR_LIST:
 		conf_dump_cidrs(o, v, col, fp);
 		break;
+	case T_LINE_LIST:
+		/* One key line per value: conf_dump_section() writes them. */
+		break;
 	case T_STRING_LIST:
 	case T_ADDR_LIST:
 		sv = v;
@@ -2189,7 +2340,23 @@ conf_dump_skip(const struct conf_option *o, const struct conf_named *k,
 		return (((const struct cidr_list *)v)->n == 0);
 	if (o->type == T_LIST)
 		return (((const struct conf_list *)v)->n == 0);
+	if (o->type == T_LINE_LIST)
+		return (*(const size_t *)((const char *)v - o->off +
+		    o->noff) == 0);
 	return (0);
+}
+
+/* A key that may repeat: one line per value. */
+static void
+conf_dump_lines(const struct conf_option *o, const void *v, FILE *fp)
+{
+	char *const	*sv = v;
+	size_t		 i, n;
+
+	n = *(const size_t *)((const char *)v - o->off + o->noff);
+	fprintf(fp, "# %s\n", o->help);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s = %s\n", o->key, sv[i]);
 }
 
 /* Section sec, or element idx of it for a named one. */
@@ -2214,6 +2381,10 @@ conf_dump_section(const struct conf *c, enum conf_section sec, size_t idx,
 		v = conf_base(c, o, idx);
 		if (conf_dump_skip(o, k, e, v))
 			continue;
+		if (o->type == T_LINE_LIST) {
+			conf_dump_lines(o, v, fp);
+			continue;
+		}
 		fprintf(fp, "# %s\n%s = ", o->help, o->key);
 		conf_dump_value(o, v, strlen(o->key) + 3, fp);
 		fputc('\n', fp);

@@ -9,10 +9,12 @@
  * (allowlists, GeoIP, severity). A periodic tick runs bounded expiry;
  * another logs what was dropped since the last one. SIGTERM or SIGINT
  * stops accepting, processes what connections have buffered, sends what
- * the rules still count, and exits 0. SIGUSR1 logs the counters. SIGHUP
- * reads the configuration file again and replaces the enrich stage's
- * allowlists, GeoIP databases and severities, all or nothing; the rules
- * keep their state.
+ * the rules still count, lets the network outputs deliver (or spool) what
+ * they hold for at most stop_timeout, and exits 0; a second signal cuts
+ * that short. SIGUSR1 logs the counters. SIGHUP reopens the output files,
+ * for logrotate, and reads the configuration file again to replace the
+ * enrich stage's allowlists, GeoIP databases and severities, all or
+ * nothing; the rules keep their state.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +52,7 @@ struct daemon {
 	uint64_t		 skipped[SKIP_NREASONS];	/* at last summary */
 	uint64_t		 late;
 	uint64_t		 clamped;
+	int			 stopping;
 };
 
 static int64_t
@@ -172,11 +175,7 @@ daemon_print_stats(struct daemon *d)
 		    (unsigned long long)ls->too_long,
 		    (unsigned long long)ls->bad_frame);
 	}
-	for (i = 0; i < outputs_count(d->out); i++)
-		fprintf(stderr, "signetd: output %s: written %llu errors %llu\n",
-		    outputs_name(d->out, i),
-		    (unsigned long long)outputs_stats(d->out, i)->written,
-		    (unsigned long long)outputs_stats(d->out, i)->errors);
+	outputs_print_stats(d->out, stderr);
 }
 
 static void
@@ -186,10 +185,11 @@ daemon_usr1_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * SIGHUP: read the configuration file again; if it loads clean, build
- * the enrich stage's tables from it (list files read, databases opened)
- * and swap them in. Any failure keeps what is in use. Other options are
- * read only at start.
+ * SIGHUP: output files are reopened, so that logrotate can move them
+ * away. Then the configuration file is read again; if it loads clean, the
+ * enrich stage's tables are built from it (list files read, databases
+ * opened) and swapped in. Any failure keeps what is in use. Other options
+ * are read only at start.
  */
 static void
 daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
@@ -198,6 +198,8 @@ daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
 	const char	*file = d->conf->file;
 	struct conf	*cf;
 
+	log_notice("SIGHUP: reopening output files");
+	outputs_reopen(d->out);
 	if (file == NULL) {
 		log_notice("SIGHUP: no configuration file, nothing to reload");
 		return;
@@ -216,15 +218,21 @@ daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Graceful stop: no new input, what is buffered is processed, the rules
- * send what they still count, the outputs are flushed. All of it is
- * synchronous: nothing here waits on a peer yet. Network outputs, which
- * will, are to drain within stop_timeout.
+ * send what they still count, the outputs are flushed; this much is
+ * synchronous. Then the loop ends, and daemon_run() lets the network
+ * outputs drain within stop_timeout; a second signal ends that drain.
  */
 static void
 daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon	*d = arg;
 
+	if (d->stopping) {
+		log_notice("signal %d: stopping now", (int)sig);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	d->stopping = 1;
 	log_notice("signal %d: stopping", (int)sig);
 	listeners_stop(d->lis);
 	listeners_drain(d->lis);
@@ -293,7 +301,7 @@ daemon_init(struct daemon *d, const struct conf *cf)
 		log_warnx("cannot create the event loop");
 		return (-1);
 	}
-	if ((d->out = outputs_new(cf, err, sizeof(err))) == NULL) {
+	if ((d->out = outputs_new(cf, d->base, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return (-1);
 	}
@@ -324,13 +332,17 @@ int
 daemon_run(const struct conf *cf)
 {
 	struct daemon	 d;
+	int64_t		 us;
 	int		 rv = 1;
 
 	memset(&d, 0, sizeof(d));
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_init(&d, cf) == 0) {
 		(void)event_base_dispatch(d.base);
-		(void)outputs_flush(d.out);
+		us = outputs_drain(d.out, cf->stop_timeout);
+		log_notice("outputs drained in %lld.%03lld s%s",
+		    (long long)(us / 1000000), (long long)(us / 1000 % 1000),
+		    outputs_settled(d.out) ? "" : " (stop_timeout reached)");
 		daemon_print_stats(&d);
 		rv = 0;
 	}

@@ -4,11 +4,15 @@
  * then either a replay of a file or the daemon.
  */
 #include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <event2/event.h>
 
 #include "config.h"
 #include "conf.h"
@@ -86,7 +90,8 @@ main_config(const struct opts *o)
 
 	if (o->conffile == NULL)
 		return (cf);
-	if (conf_load(cf, o->conffile, stderr) > 0) {
+	if (conf_load(cf, o->conffile, stderr) > 0 ||
+	    outputs_check(cf, stderr) > 0) {
 		conf_free(cf);
 		return (NULL);
 	}
@@ -95,10 +100,10 @@ main_config(const struct opts *o)
 
 static void
 main_report(const struct replay_stats *rs, struct pipeline *p,
-    struct engine *e, const struct enrich *en, struct outputs *out)
+    struct engine *e, const struct enrich *en, struct outputs *out,
+    int64_t drain)
 {
 	const struct pipeline_stats	*ps = pipeline_stats(p);
-	size_t				 i;
 
 	fprintf(stderr, "signetd: replay: lines %llu messages %llu "
 	    "records %llu decoded %llu skipped %llu bytes %llu\n",
@@ -111,17 +116,20 @@ main_report(const struct replay_stats *rs, struct pipeline *p,
 	pipeline_print_stats(p, stderr);
 	engine_print_stats(e, stderr);
 	enrich_print_stats(en, stderr);
-	for (i = 0; i < outputs_count(out); i++)
-		fprintf(stderr, "signetd: output %s: written %llu errors %llu\n",
-		    outputs_name(out, i),
-		    (unsigned long long)outputs_stats(out, i)->written,
-		    (unsigned long long)outputs_stats(out, i)->errors);
+	fprintf(stderr, "signetd: drain: %" PRId64 ".%03" PRId64 " s%s\n",
+	    drain / 1000000, drain / 1000 % 1000, outputs_settled(out) ? "" :
+	    " (stop_timeout reached)");
+	outputs_print_stats(out, stderr);
 }
 
-/* --replay: the whole file through the pipeline, then flush and report. */
+/*
+ * --replay: the whole file through the pipeline, then the outputs drain
+ * (delivered or spooled, within stop_timeout), and a report.
+ */
 static int
 main_replay(const struct opts *o, const struct conf *cf)
 {
+	struct event_base	*base;
 	struct outputs		*out;
 	struct enrich		*en;
 	struct engine		*e;
@@ -130,19 +138,28 @@ main_replay(const struct opts *o, const struct conf *cf)
 	struct replay_stats	 rs;
 	struct sipkey		 sk;
 	char			 err[512];
+	int64_t			 drain;
 	int			 rv;
 
 	if (strcmp(o->replay, "-") != 0 && access(o->replay, R_OK) == -1) {
 		log_warn("replay: %s", o->replay);
 		return (1);
 	}
-	if ((out = outputs_new(cf, err, sizeof(err))) == NULL) {
+	/* A peer of a network output that goes away must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		return (1);
+	}
+	if ((out = outputs_new(cf, base, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		event_base_free(base);
 		return (1);
 	}
 	outputs_sink(out, &sink);
 	if ((en = enrich_new(cf, &sink, stderr)) == NULL) {
 		outputs_free(out);
+		event_base_free(base);
 		return (1);
 	}
 	enrich_sink(en, &sink);
@@ -153,11 +170,13 @@ main_replay(const struct opts *o, const struct conf *cf)
 	engine_flush(e, wallclock_us());
 	if (outputs_flush(out) == -1)
 		rv = -1;
-	main_report(&rs, p, e, en, out);
+	drain = outputs_drain(out, cf->stop_timeout);
+	main_report(&rs, p, e, en, out, drain);
 	pipeline_free(p);
 	engine_free(e);
 	enrich_free(en);
 	outputs_free(out);
+	event_base_free(base);
 	return (rv == 0 ? 0 : 1);
 }
 

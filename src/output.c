@@ -1,13 +1,35 @@
 /*
- * signetd: the core alert outputs, stdout and files, each writing JSON
- * lines or text lines. An alert is rendered once per format it is needed
- * in, into buffers the outputs object owns and reuses, then written to
- * every output of that format.
+ * signetd: the alert outputs (see output.h and output_int.h).
+ *
+ * An alert is rendered once per format it is needed in, into buffers the
+ * outputs object owns and reuses, then written to each stdout or file
+ * output and queued for each network one. Nothing here waits: network
+ * outputs are fed from their queue by a transport that reports back when
+ * a batch is delivered, refused or failed. A failure is retried after an
+ * exponential back-off with jitter (or the server's Retry-After), on the
+ * output's one timer; a batch retried max_retries times, or an alert
+ * queued longer than max_age, is dropped and counted. Each output has its
+ * own queue and timer, so a dead peer costs the others nothing.
  */
+#include <sys/types.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "config.h"
 #include "alert.h"
@@ -15,6 +37,9 @@
 #include "conf.h"
 #include "log.h"
 #include "output.h"
+#include "output_int.h"
+#include "outq.h"
+#include "render.h"
 #include "xmalloc.h"
 
 /*
@@ -23,31 +48,217 @@
  * each batch of input so that live alerts do not wait in it.
  */
 #define OUTPUT_FILE_BUFSZ	65536
-
-struct output {
-	char			*name;
-	enum output_type	 type;
-	enum output_format	 format;
-	char			*path;
-	FILE			*fp;
-	char			*iobuf;
-	struct output_stats	 stats;
-};
+#define OUTPUT_NFORMATS		(FMT_LEEF + 1)
+/* A spool is synced at least this often while alerts pour in. */
+#define OUTPUT_SYNC_EVERY	1024
+/* Drops are logged at most this often per output (µs). */
+#define OUTPUT_DROPLOG_EVERY	10000000
+/* How often a drain looks whether every output is done. */
+#define OUTPUT_DRAIN_POLL	20000
+/* A batch's bytes, beyond its first alert. */
+#define OUTPUT_BATCH_BYTES	(1u << 20)
 
 struct outputs {
-	struct output	*v;
-	size_t		 n;
-	int		 want_json;
-	int		 want_text;
-	struct buf	 json;
-	struct buf	 text;
+	struct output		*v;
+	size_t			 n;
+	struct event_base	*base;		/* borrowed */
+	struct evdns_base	*dns;
+	struct buf		 rend[OUTPUT_NFORMATS];
+	int			 have[OUTPUT_NFORMATS];
+	struct buf		 line;
 };
 
-static int	output_open(struct output *, const struct conf_output *,
-		    char *, size_t);
-static void	output_close(struct output *);
-static void	output_write(struct output *, const struct buf *);
-static void	outputs_emit_cb(void *, const struct alert *);
+static const char *const output_type_names[] = {
+	"stdout", "file", "webhook", "syslog"
+};
+static const char *const output_format_names[OUTPUT_NFORMATS] = {
+	"text", "json", "slack", "teams", "cef", "leef"
+};
+
+static int	 output_check_one(const struct conf_output *, char *, size_t);
+static int	 output_check_spool(const struct conf *, size_t, char *,
+		    size_t);
+static int	 output_open(struct outputs *, struct output *,
+		    const struct conf_output *, char *, size_t);
+static int	 output_open_file(struct output *, char *, size_t);
+static int	 output_open_net(struct output *, char *, size_t);
+static void	 output_close(struct output *);
+static const struct buf *output_render(struct outputs *,
+		    enum output_format, const struct alert *);
+static void	 output_write(struct output *, const struct buf *);
+static void	 output_push(struct output *, const struct buf *);
+static void	 output_sync(struct output *);
+static void	 output_kick(struct output *);
+static void	 output_expire(struct output *);
+static void	 output_droplog(struct output *, const char *);
+static void	 output_timer_cb(evutil_socket_t, short, void *);
+static void	 output_drain_cb(evutil_socket_t, short, void *);
+static int	 output_settled(const struct output *);
+static void	 outputs_emit_cb(void *, const struct alert *);
+
+int64_t
+output_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* splitmix64: jitter needs spread, not secrecy. */
+uint64_t
+output_rand(uint64_t *s)
+{
+	uint64_t	 z;
+
+	z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return (z ^ (z >> 31));
+}
+
+/*
+ * What an HTTP status means for delivery: 2xx delivered; 408, 429 and
+ * 5xx worth another try; anything else (a 4xx, a redirect we do not
+ * follow) refused for good.
+ */
+enum output_verdict
+output_http_verdict(int code)
+{
+	if (code >= 200 && code <= 299)
+		return (OUTPUT_OK);
+	if (code == 408 || code == 429 || (code >= 500 && code <= 599))
+		return (OUTPUT_RETRY);
+	return (OUTPUT_REJECT);
+}
+
+/*
+ * Delay before retry number attempt (1, 2, ...): min doubled each time,
+ * at most max, then "equal jitter": half of it fixed, half random, so
+ * that outputs failing together do not retry in step.
+ */
+int64_t
+output_backoff(int64_t min, int64_t max, uint64_t attempt, uint64_t rnd)
+{
+	int64_t	 d = min;
+	uint64_t i;
+
+	for (i = 1; i < attempt && d < max; i++)
+		d = d > max / 2 ? max : d * 2;
+	if (d > max)
+		d = max;
+	if (d < 2)
+		return (d);
+	return (d / 2 + (int64_t)(rnd % (uint64_t)(d / 2 + 1)));
+}
+
+/*
+ * A Retry-After value in delay-seconds (RFC 9110 10.2.3) as µs, cut to
+ * max; -1 if absent or not a number (an HTTP-date is not honoured: the
+ * back-off applies). now is unused but for the day dates are.
+ */
+int64_t
+output_retry_after(const char *s, int64_t max, int64_t now)
+{
+	int64_t	 v = 0;
+
+	if (s == NULL)
+		return (-1);
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s < '0' || *s > '9')
+		return (-1);
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v > max / 1000000)
+			return (max);
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s != '\0')
+		return (-1);
+	return (v * 1000000 < max ? v * 1000000 : max);
+}
+
+/* The combinations the configuration table cannot tell. */
+static int
+output_check_one(const struct conf_output *co, char *why, size_t len)
+{
+	static const unsigned int fmts[] = {
+		[OUT_STDOUT] = 1u << FMT_TEXT | 1u << FMT_JSON |
+		    1u << FMT_CEF | 1u << FMT_LEEF,
+		[OUT_FILE] = 1u << FMT_TEXT | 1u << FMT_JSON |
+		    1u << FMT_CEF | 1u << FMT_LEEF,
+		[OUT_WEBHOOK] = 1u << FMT_JSON | 1u << FMT_SLACK |
+		    1u << FMT_TEAMS,
+		[OUT_SYSLOG] = 1u << FMT_TEXT | 1u << FMT_JSON |
+		    1u << FMT_CEF | 1u << FMT_LEEF,
+	};
+
+	if ((unsigned)co->type > OUT_SYSLOG ||
+	    (unsigned)co->format >= OUTPUT_NFORMATS) {
+		snprintf(why, len, "unknown type or format");
+		return (-1);
+	}
+	if ((fmts[co->type] & 1u << co->format) == 0) {
+		snprintf(why, len, "format %s is not for type %s",
+		    output_format_names[co->format],
+		    output_type_names[co->type]);
+		return (-1);
+	}
+	if (co->type == OUT_WEBHOOK)
+		return (output_webhook_check(co, why, len));
+	if (co->type == OUT_SYSLOG)
+		return (output_syslog_check(co, why, len));
+	return (0);
+}
+
+/* Two outputs writing one spool would corrupt it. */
+static int
+output_check_spool(const struct conf *cf, size_t i, char *why, size_t len)
+{
+	const struct conf_output	*co = &cf->outputs[i];
+	size_t				 j;
+
+	if (co->spool == NULL ||
+	    (co->type != OUT_WEBHOOK && co->type != OUT_SYSLOG))
+		return (0);
+	for (j = 0; j < i; j++) {
+		if (cf->outputs[j].spool != NULL &&
+		    strcmp(cf->outputs[j].spool, co->spool) == 0) {
+			snprintf(why, len, "spool %s is also [output %s]'s",
+			    co->spool, cf->outputs[j].name);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Check what config.c cannot: each problem as "file:line: message" on
+ * errfp (if not NULL); returns how many there were.
+ */
+int
+outputs_check(const struct conf *cf, FILE *errfp)
+{
+	const struct conf_output	*co;
+	char				 why[256];
+	size_t				 i;
+	int				 nerr = 0;
+
+	for (i = 0; i < cf->noutputs; i++) {
+		co = &cf->outputs[i];
+		if (output_check_one(co, why, sizeof(why)) == 0 &&
+		    output_check_spool(cf, i, why, sizeof(why)) == 0)
+			continue;
+		nerr++;
+		if (errfp != NULL)
+			fprintf(errfp, "%s:%d: [output %s]: %s\n",
+			    cf->file != NULL ? cf->file : "(defaults)",
+			    co->line, co->name, why);
+	}
+	return (nerr);
+}
 
 /*
  * stdout needs no setup: C11 7.21.3 makes it fully buffered when it is not
@@ -57,28 +268,17 @@ static void	outputs_emit_cb(void *, const struct alert *);
  * outputs_new() runs again on every reload.
  */
 static int
-output_open(struct output *o, const struct conf_output *co, char *err,
-    size_t errlen)
+output_open_file(struct output *o, char *err, size_t errlen)
 {
-	o->name = xstrdup(co->name != NULL ? co->name : "");
-	o->type = co->type;
-	o->format = co->format;
-	switch (co->type) {
-	case OUT_STDOUT:
+	if (o->type == OUT_STDOUT) {
 		o->fp = stdout;
 		return (0);
-	case OUT_FILE:
-		break;
-	default:
-		snprintf(err, errlen, "output %s: unknown type %d", o->name,
-		    (int)co->type);
-		return (-1);
 	}
-	if (co->path == NULL || co->path[0] == '\0') {
+	if (o->co->path == NULL || o->co->path[0] == '\0') {
 		snprintf(err, errlen, "output %s: no file path", o->name);
 		return (-1);
 	}
-	o->path = xstrdup(co->path);
+	o->path = xstrdup(o->co->path);
 	if ((o->fp = fopen(o->path, "a")) == NULL) {
 		snprintf(err, errlen, "output %s: cannot open %s: %s",
 		    o->name, o->path, strerror(errno));
@@ -92,46 +292,125 @@ output_open(struct output *o, const struct conf_output *co, char *err,
 	return (0);
 }
 
+static int
+output_open_net(struct output *o, char *err, size_t errlen)
+{
+	const struct conf_output	*co = o->co;
+	char				 why[256];
+
+	o->ops = co->type == OUT_WEBHOOK ? &output_webhook_ops :
+	    &output_syslog_ops;
+	if (co->spool != NULL) {
+		if ((o->q = outq_spool_open(co->spool, co->spool_max, why,
+		    sizeof(why))) == NULL) {
+			snprintf(err, errlen, "output %s: %s", o->name, why);
+			return (-1);
+		}
+		o->stats.depth = outq_depth(o->q);
+		if (o->stats.depth > 0)
+			log_notice("output %s: %" PRIu64 " alerts in the spool "
+			    "to deliver", o->name, o->stats.depth);
+	} else
+		o->q = outq_new(co->queue_size);
+	if ((o->timer = evtimer_new(o->os->base, output_timer_cb, o)) ==
+	    NULL) {
+		snprintf(err, errlen, "output %s: cannot make a timer",
+		    o->name);
+		return (-1);
+	}
+	o->rng = (uint64_t)output_now() ^ (uint64_t)getpid() << 32 ^
+	    (uint64_t)(uintptr_t)o;
+	if (o->ops->open(o, err, errlen) == -1)
+		return (-1);
+	/* What a spool held goes out as soon as the loop runs. */
+	if (o->stats.depth > 0)
+		output_arm(o, 0);
+	return (0);
+}
+
+static int
+output_open(struct outputs *os, struct output *o,
+    const struct conf_output *co, char *err, size_t errlen)
+{
+	char	 why[256];
+	size_t	 i;
+
+	o->name = xstrdup(co->name != NULL ? co->name : "");
+	o->co = co;
+	o->os = os;
+	o->type = co->type;
+	o->format = co->format;
+	o->min_severity = co->min_severity;
+	for (i = 0; i < co->nrules; i++)
+		o->rules |= strcmp(co->rules[i], "netjoin") == 0 ?
+		    1u << RULE_NETJOIN : 1u << RULE_IMAGELOAD;
+	if (co->nrules == 0)
+		o->rules = ~0u;
+	if (output_check_one(co, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "output %s: %s", o->name, why);
+		return (-1);
+	}
+	if (co->type == OUT_STDOUT || co->type == OUT_FILE)
+		return (output_open_file(o, err, errlen));
+	if (os->base == NULL) {
+		snprintf(err, errlen, "output %s: no event loop", o->name);
+		return (-1);
+	}
+	return (output_open_net(o, err, errlen));
+}
+
 /*
  * Close a file (never stdout, which only gets flushed) and free. Callers
  * that want the last write errors counted call outputs_flush() first; a
- * failure here can only be logged.
+ * failure here can only be logged. A network output drops what it has in
+ * flight; what its memory queue holds is lost (and was counted by
+ * outputs_drain()), what its spool holds stays for the next start.
  */
 static void
 output_close(struct output *o)
 {
+	size_t	 lost;
+
 	if (o->fp != NULL && o->fp != stdout) {
 		if (fclose(o->fp) == EOF)
 			log_warn("output %s: closing %s", o->name, o->path);
 	} else if (o->fp != NULL)
 		(void)fflush(o->fp);
+	if (o->ops != NULL && o->impl != NULL)
+		o->ops->close(o);
+	if (o->q != NULL && outq_sync(o->q, &lost) == -1)
+		log_warnx("output %s: %zu alerts lost writing the spool",
+		    o->name, lost);
+	outq_free(o->q);
+	if (o->timer != NULL)
+		event_free(o->timer);
+	free(o->hostname);
 	free(o->iobuf);
 	free(o->path);
 	free(o->name);
 }
 
 struct outputs *
-outputs_new(const struct conf *conf, char *err, size_t errlen)
+outputs_new(const struct conf *conf, struct event_base *base, char *err,
+    size_t errlen)
 {
 	struct outputs	*os;
 	size_t		 i;
 
 	os = xcalloc(1, sizeof(*os));
-	buf_init(&os->json);
-	buf_init(&os->text);
+	os->base = base;
+	for (i = 0; i < OUTPUT_NFORMATS; i++)
+		buf_init(&os->rend[i]);
+	buf_init(&os->line);
 	if (conf->noutputs > 0)
 		os->v = xcalloc(conf->noutputs, sizeof(*os->v));
 	for (i = 0; i < conf->noutputs; i++) {
 		os->n = i + 1;
-		if (output_open(&os->v[i], &conf->outputs[i], err,
+		if (output_open(os, &os->v[i], &conf->outputs[i], err,
 		    errlen) == -1) {
 			outputs_free(os);
 			return (NULL);
 		}
-		if (os->v[i].format == FMT_JSON)
-			os->want_json = 1;
-		else
-			os->want_text = 1;
 	}
 	return (os);
 }
@@ -146,9 +425,66 @@ outputs_free(struct outputs *os)
 	for (i = 0; i < os->n; i++)
 		output_close(&os->v[i]);
 	free(os->v);
-	buf_clear(&os->json);
-	buf_clear(&os->text);
+	if (os->dns != NULL)
+		evdns_base_free(os->dns, 0);
+	for (i = 0; i < OUTPUT_NFORMATS; i++)
+		buf_clear(&os->rend[i]);
+	buf_clear(&os->line);
 	free(os);
+}
+
+struct event_base *
+output_base(const struct output *o)
+{
+	return (o->os->base);
+}
+
+/*
+ * The resolver, made on first use: host names are looked up without
+ * blocking the loop. Literal addresses never need it.
+ */
+struct evdns_base *
+output_dns(struct output *o)
+{
+	struct outputs	*os = o->os;
+
+	if (os->dns == NULL)
+		os->dns = evdns_base_new(os->base,
+		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	return (os->dns);
+}
+
+/* The alert in format f, rendered at most once per alert. */
+static const struct buf *
+output_render(struct outputs *os, enum output_format f, const struct alert *a)
+{
+	struct buf	*b = &os->rend[f];
+
+	if (os->have[f])
+		return (b);
+	buf_reset(b);
+	switch (f) {
+	case FMT_TEXT:
+		alert_text(a, b);
+		break;
+	case FMT_JSON:
+		alert_json(a, b);
+		break;
+	case FMT_SLACK:
+		render_slack(a, b);
+		break;
+	case FMT_TEAMS:
+		render_teams(a, b);
+		break;
+	case FMT_CEF:
+		render_cef(a, b);
+		break;
+	case FMT_LEEF:
+		render_leef(a, b);
+		break;
+	}
+	os->have[f] = 1;
+	return (b);
 }
 
 /*
@@ -159,51 +495,389 @@ outputs_free(struct outputs *os)
 static void
 output_write(struct output *o, const struct buf *b)
 {
-	if (fwrite(b->p, 1, b->len, o->fp) != b->len) {
+	if (fwrite(b->p, 1, b->len, o->fp) != b->len ||
+	    fputc('\n', o->fp) == EOF) {
 		o->stats.errors++;
+		o->stats.dropped++;
+		snprintf(o->stats.last_error, sizeof(o->stats.last_error),
+		    "write: %s", strerror(errno));
 		clearerr(o->fp);
 		return;
 	}
-	o->stats.written++;
+	o->stats.sent++;
+}
+
+/* Into the queue; a full one drops and counts. */
+static void
+output_push(struct output *o, const struct buf *b)
+{
+	int	 r;
+
+	r = outq_push(o->q, b->p, b->len, output_now());
+	if (r == -1) {
+		o->stats.dropped++;
+		snprintf(o->stats.last_error, sizeof(o->stats.last_error),
+		    "spool full");
+	} else {
+		o->stats.queued++;
+		if (r == 1) {
+			o->stats.dropped++;
+			snprintf(o->stats.last_error,
+			    sizeof(o->stats.last_error), "queue full");
+		}
+	}
+	if (outq_unsynced(o->q) >= OUTPUT_SYNC_EVERY)
+		output_sync(o);
+	o->stats.depth = outq_depth(o->q);
 }
 
 void
 outputs_emit(struct outputs *os, const struct alert *a)
 {
-	struct output	*o;
-	size_t		 i;
+	struct output		*o;
+	const struct buf	*b;
+	size_t			 i;
 
-	if (os->want_json) {
-		buf_reset(&os->json);
-		alert_json(a, &os->json);
-		buf_addc(&os->json, '\n');
-	}
-	if (os->want_text) {
-		buf_reset(&os->text);
-		alert_text(a, &os->text);
-		buf_addc(&os->text, '\n');
-	}
+	memset(os->have, 0, sizeof(os->have));
 	for (i = 0; i < os->n; i++) {
 		o = &os->v[i];
-		output_write(o, o->format == FMT_JSON ? &os->json : &os->text);
+		if ((o->rules & 1u << a->rule) == 0 ||
+		    (int)a->severity < o->min_severity) {
+			o->stats.filtered++;
+			continue;
+		}
+		b = output_render(os, o->format, a);
+		switch (o->type) {
+		case OUT_STDOUT:
+		case OUT_FILE:
+			output_write(o, b);
+			break;
+		case OUT_SYSLOG:
+			buf_reset(&os->line);
+			render_syslog_head(a, &o->rs, &os->line);
+			buf_add(&os->line, b->p, b->len);
+			output_push(o, &os->line);
+			break;
+		case OUT_WEBHOOK:
+			output_push(o, b);
+			break;
+		}
 	}
 }
 
-/* Flush every output; -1 if any failed (each failure is counted). */
+/* Spool: what was pushed goes to disk now. */
+static void
+output_sync(struct output *o)
+{
+	size_t	 n = outq_unsynced(o->q), lost;
+
+	if (n == 0)
+		return;
+	if (outq_sync(o->q, &lost) == 0) {
+		o->stats.spooled += n;
+		return;
+	}
+	o->stats.dropped += lost;
+	o->stats.errors++;
+	snprintf(o->stats.last_error, sizeof(o->stats.last_error),
+	    "spool write failed");
+}
+
+/*
+ * Flush files and spools, and start what network outputs have queued;
+ * -1 if a file failed (each failure is counted).
+ */
 int
 outputs_flush(struct outputs *os)
 {
-	size_t	i;
-	int	rv = 0;
+	struct output	*o;
+	size_t		 i;
+	int		 rv = 0;
 
 	for (i = 0; i < os->n; i++) {
-		if (fflush(os->v[i].fp) == EOF) {
-			os->v[i].stats.errors++;
-			clearerr(os->v[i].fp);
+		o = &os->v[i];
+		if (o->fp != NULL && fflush(o->fp) == EOF) {
+			o->stats.errors++;
+			clearerr(o->fp);
 			rv = -1;
 		}
+		if (o->q == NULL)
+			continue;
+		output_sync(o);
+		o->stats.depth = outq_depth(o->q);
+		output_kick(o);
 	}
 	return (rv);
+}
+
+/* Alerts at the head older than max_age are dropped, not sent. */
+static void
+output_expire(struct output *o)
+{
+	const struct outq_item	*it;
+	int64_t			 limit = output_now() - o->co->max_age;
+	size_t			 n, k;
+
+	for (;;) {
+		n = outq_peek(o->q, 64, SIZE_MAX, &it);
+		for (k = 0; k < n && it[k].time < limit; k++)
+			;
+		if (k == 0)
+			return;
+		(void)outq_peek(o->q, k, SIZE_MAX, &it);
+		k = outq_pop(o->q);
+		o->stats.dropped += k;
+		snprintf(o->stats.last_error, sizeof(o->stats.last_error),
+		    "older than max_age");
+		output_droplog(o, "older than max_age");
+	}
+}
+
+/*
+ * A dead peer makes drops by the batch: say how many were dropped, and
+ * why the last one was, at most once per interval rather than each time.
+ */
+static void
+output_droplog(struct output *o, const char *why)
+{
+	int64_t	 now = output_now();
+
+	if (o->droplog != 0 && now - o->droplog < OUTPUT_DROPLOG_EVERY)
+		return;
+	log_warnx("output %s: dropped %" PRIu64 " alerts%s (last: %s)",
+	    o->name, o->stats.dropped - o->droplogged, o->droplog != 0 ?
+	    " since the last report" : "", why);
+	o->droplog = now;
+	o->droplogged = o->stats.dropped;
+}
+
+/* Hand the next batch to the transport, if idle and there is one. */
+static void
+output_kick(struct output *o)
+{
+	const struct outq_item	*it;
+	size_t			 n;
+
+	if (o->state != OUTPUT_IDLE || outq_depth(o->q) == 0)
+		return;
+	output_expire(o);
+	n = outq_peek(o->q, o->ops->batch(o), OUTPUT_BATCH_BYTES, &it);
+	o->stats.depth = outq_depth(o->q);
+	if (n == 0)
+		return;
+	o->state = OUTPUT_BUSY;
+	o->inflight = n;
+	if (o->ops->send(o, it, n) == -1) {
+		if (o->stats.last_error[0] == '\0')
+			snprintf(o->stats.last_error,
+			    sizeof(o->stats.last_error), "cannot send");
+		output_done(o, OUTPUT_RETRY, -1, "%s", o->stats.last_error);
+	}
+}
+
+void
+output_arm(struct output *o, int64_t us)
+{
+	struct timeval	 tv;
+
+	if (us < 0)
+		us = 0;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(o->timer, &tv);
+}
+
+static void
+output_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct output	*o = arg;
+
+	if (o->state == OUTPUT_BUSY) {
+		if (o->ops->timeout(o) == 0)
+			output_done(o, OUTPUT_RETRY, -1, "timed out");
+		return;
+	}
+	o->state = OUTPUT_IDLE;
+	output_kick(o);
+}
+
+/* A retry: after Retry-After if the peer said, else the back-off. */
+static void
+output_retry(struct output *o, int64_t retry_after, const char *why)
+{
+	int64_t	 d;
+
+	o->attempt++;
+	o->stats.errors++;
+	if (o->attempt > o->co->max_retries) {
+		o->stats.dropped += outq_pop(o->q);
+		output_droplog(o, why);
+		o->attempt = 0;
+		o->state = OUTPUT_IDLE;
+		output_arm(o, 0);
+		return;
+	}
+	if (o->attempt == 1)
+		log_warnx("output %s: %s; retrying", o->name, why);
+	else
+		log_debug("output %s: retry %" PRIu64 " failed: %s", o->name,
+		    o->attempt - 1, why);
+	o->stats.retried += o->inflight;
+	if (retry_after >= 0)
+		d = retry_after + (int64_t)(output_rand(&o->rng) %
+		    (uint64_t)(retry_after / 10 + 1));
+	else
+		d = output_backoff(o->co->backoff_min, o->co->backoff_max,
+		    o->attempt, output_rand(&o->rng));
+	o->state = OUTPUT_BACKOFF;
+	output_arm(o, d);
+}
+
+/*
+ * The transport's report on the batch in flight. The next batch starts
+ * from the timer, not from here: the transport may be inside one of its
+ * own callbacks.
+ */
+void
+output_done(struct output *o, enum output_verdict v, int64_t retry_after,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 n;
+
+	if (o->state != OUTPUT_BUSY)
+		return;
+	evtimer_del(o->timer);
+	if (v != OUTPUT_OK) {
+		va_start(ap, fmt);
+		vsnprintf(o->stats.last_error, sizeof(o->stats.last_error),
+		    fmt, ap);
+		va_end(ap);
+	}
+	switch (v) {
+	case OUTPUT_OK:
+		o->stats.sent += outq_pop(o->q);
+		if (o->attempt > 0)
+			log_info("output %s: delivering again", o->name);
+		o->attempt = 0;
+		break;
+	case OUTPUT_REJECT:
+		n = outq_pop(o->q);
+		o->stats.rejected += n;
+		o->stats.errors++;
+		log_warnx("output %s: %zu alerts refused: %s", o->name, n,
+		    o->stats.last_error);
+		o->attempt = 0;
+		break;
+	case OUTPUT_RETRY:
+		output_retry(o, retry_after, o->stats.last_error);
+		o->stats.depth = outq_depth(o->q);
+		return;
+	}
+	o->stats.depth = outq_depth(o->q);
+	o->state = OUTPUT_IDLE;
+	output_arm(o, 0);
+}
+
+/*
+ * Done for now: nothing in flight, and either nothing queued or all of
+ * it safe in a spool while the peer is failing.
+ */
+static int
+output_settled(const struct output *o)
+{
+	if (o->q == NULL)
+		return (1);
+	if (o->state == OUTPUT_BUSY)
+		return (0);
+	if (outq_depth(o->q) == 0)
+		return (1);
+	return (outq_is_spool(o->q) && outq_unsynced(o->q) == 0 &&
+	    o->state == OUTPUT_BACKOFF);
+}
+
+int
+outputs_settled(const struct outputs *os)
+{
+	size_t	 i;
+
+	for (i = 0; i < os->n; i++)
+		if (!output_settled(&os->v[i]))
+			return (0);
+	return (1);
+}
+
+static void
+output_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+}
+
+/*
+ * At the end (of a replay, or of the daemon after SIGTERM): run the loop
+ * until every output has delivered or spooled what it holds, or timeout
+ * µs have passed; returns the µs it took. What a memory queue still holds
+ * then is lost, and counted as dropped.
+ */
+int64_t
+outputs_drain(struct outputs *os, int64_t timeout)
+{
+	struct event	*ev = NULL;
+	struct timeval	 tv = { 0, OUTPUT_DRAIN_POLL };
+	struct output	*o;
+	int64_t		 start = output_now();
+	size_t		 i, n;
+
+	(void)outputs_flush(os);
+	if (!outputs_settled(os) && os->base != NULL &&
+	    (ev = event_new(os->base, -1, EV_PERSIST, output_drain_cb,
+	    NULL)) != NULL && event_add(ev, &tv) == 0) {
+		while (!outputs_settled(os) && output_now() - start < timeout)
+			if (event_base_loop(os->base, EVLOOP_ONCE) == -1 ||
+			    event_base_got_break(os->base))
+				break;
+	}
+	if (ev != NULL)
+		event_free(ev);
+	for (i = 0; i < os->n; i++) {
+		o = &os->v[i];
+		if (o->q == NULL || outq_is_spool(o->q) ||
+		    (n = outq_depth(o->q)) == 0)
+			continue;
+		o->stats.dropped += n;
+		snprintf(o->stats.last_error, sizeof(o->stats.last_error),
+		    "undelivered at exit");
+		log_warnx("output %s: %zu alerts undelivered at exit", o->name,
+		    n);
+	}
+	return (output_now() - start);
+}
+
+/* SIGHUP: files are opened again, for logrotate. */
+void
+outputs_reopen(struct outputs *os)
+{
+	struct output	*o;
+	FILE		*fp;
+	size_t		 i;
+
+	for (i = 0; i < os->n; i++) {
+		o = &os->v[i];
+		if (o->type != OUT_FILE || o->fp == NULL)
+			continue;
+		if ((fp = fopen(o->path, "a")) == NULL) {
+			log_warn("output %s: reopening %s; still writing the "
+			    "old file", o->name, o->path);
+			continue;
+		}
+		if (fclose(o->fp) == EOF)
+			log_warn("output %s: closing %s", o->name, o->path);
+		o->fp = fp;
+		if (o->iobuf != NULL && setvbuf(o->fp, o->iobuf, _IOFBF,
+		    OUTPUT_FILE_BUFSZ) != 0) {
+			free(o->iobuf);
+			o->iobuf = NULL;
+		}
+	}
 }
 
 static void
@@ -239,4 +913,102 @@ outputs_stats(const struct outputs *os, size_t i)
 	if (i >= os->n)
 		return (NULL);
 	return (&os->v[i].stats);
+}
+
+/* One line per output. */
+void
+outputs_print_stats(const struct outputs *os, FILE *fp)
+{
+	const struct output_stats	*s;
+	size_t				 i;
+
+	for (i = 0; i < os->n; i++) {
+		s = &os->v[i].stats;
+		fprintf(fp, "signetd: output %s: queued %" PRIu64 " sent %"
+		    PRIu64 " retried %" PRIu64 " rejected %" PRIu64
+		    " dropped %" PRIu64 " spooled %" PRIu64 " filtered %"
+		    PRIu64 " errors %" PRIu64 " depth %" PRIu64,
+		    os->v[i].name, s->queued, s->sent, s->retried,
+		    s->rejected, s->dropped, s->spooled, s->filtered,
+		    s->errors, s->depth);
+		if (s->last_error[0] != '\0')
+			fprintf(fp, " last_error \"%s\"", s->last_error);
+		fputc('\n', fp);
+	}
+}
+
+/*
+ * A client TLS context: TLS 1.2 or later, the system's CAs and ca_file,
+ * the chain verified unless tls_verify is off, which is said at every
+ * start.
+ */
+SSL_CTX *
+output_tls_ctx(const struct output *o, char *err, size_t errlen)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		goto fail;
+	if (!o->co->tls_verify) {
+		log_warnx("output %s: tls_verify = no: the server's "
+		    "certificate is not checked", o->name);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		return (ctx);
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_set_default_verify_paths(ctx) != 1)
+		goto fail;
+	if (o->co->ca_file != NULL && SSL_CTX_load_verify_locations(ctx,
+	    o->co->ca_file, NULL) != 1)
+		goto fail;
+	return (ctx);
+fail:
+	snprintf(err, errlen, "output %s: TLS setup%s%s: %s", o->name,
+	    o->co->ca_file != NULL ? ", " : "", o->co->ca_file != NULL ?
+	    o->co->ca_file : "", ERR_reason_error_string(ERR_get_error()));
+	SSL_CTX_free(ctx);
+	return (NULL);
+}
+
+/*
+ * One connection's SSL: the server must show a certificate for host (a
+ * name, or an address in its IP SANs); a name also goes in SNI.
+ */
+SSL *
+output_tls_ssl(SSL_CTX *ctx, const char *host, int verify)
+{
+	struct in6_addr	 a6;
+	SSL		*ssl;
+	int		 ip;
+
+	if ((ssl = SSL_new(ctx)) == NULL)
+		return (NULL);
+	ip = inet_pton(AF_INET, host, &a6) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
+	if (!ip && SSL_set_tlsext_host_name(ssl, host) != 1)
+		goto fail;
+	if (!verify)
+		return (ssl);
+	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+	    host) != 1 : SSL_set1_host(ssl, host) != 1)
+		goto fail;
+	return (ssl);
+fail:
+	SSL_free(ssl);
+	return (NULL);
+}
+
+/* The last OpenSSL error, or the verification failure, as text. */
+void
+output_tls_error(const struct output *o, char *buf, size_t len)
+{
+	unsigned long	 e = ERR_get_error();
+
+	ERR_clear_error();
+	if (e != 0)
+		snprintf(buf, len, "TLS: %s", ERR_reason_error_string(e));
+	else
+		snprintf(buf, len, "TLS: handshake failed");
 }

@@ -1054,7 +1054,7 @@ START_TEST(test_config_option_table)
 	size_t	 i, j, n;
 
 	n = conf_option_count();
-	ck_assert_uint_eq(n, 53);
+	ck_assert_uint_eq(n, 76);
 	ck_assert_ptr_null(conf_option_name(n));
 	ck_assert_ptr_null(conf_option_section(n));
 	ck_assert_str_eq(conf_option_name(0), "state_memory");
@@ -1155,7 +1155,7 @@ END_TEST
 static void
 untls(char *block)
 {
-	static const char	 dir[] = "/etc/signetd/tls/";
+	static const char	 dir[] = "/etc/signetd/";
 	char			*p, *e;
 
 	while ((p = strstr(block, dir)) != NULL) {
@@ -1191,7 +1191,7 @@ START_TEST(test_config_man_examples)
 		free(path);
 		free(block);
 	}
-	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(n, 5);
 	free(want);
 	free(man);
 }

@@ -1,7 +1,8 @@
 /*
  * Unit tests for output.c: file outputs round trip through temporary
  * files, open and write errors are reported and counted, and the sink
- * reaches the same path.
+ * reaches the same path; rules and min_severity filter and count; the
+ * retry policy (HTTP verdicts, back-off, Retry-After); outputs_check().
  */
 /* mkstemp() is POSIX; -std=c11 hides it unless asked for. */
 #define _POSIX_C_SOURCE	200809L
@@ -21,6 +22,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "output.h"
+#include "output_int.h"
 
 #define T0	INT64_C(1709287200000000)
 #define SL(s)	((struct slice){ (s), sizeof(s) - 1 })
@@ -127,10 +129,12 @@ START_TEST(test_output_file_roundtrip)
 
 	tmp_make(&tj);
 	tmp_make(&tt);
-	o[0] = (struct conf_output){ "alerts", OUT_FILE, FMT_JSON, tj.path, 1 };
-	o[1] = (struct conf_output){ "ops", OUT_FILE, FMT_TEXT, tt.path, 5 };
+	o[0] = (struct conf_output){ .name = "alerts", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = tj.path, .line = 1 };
+	o[1] = (struct conf_output){ .name = "ops", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = tt.path, .line = 5 };
 	conf_with(&c, o, 2);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	ck_assert_uint_eq(outputs_count(os), 2);
 	ck_assert_str_eq(outputs_name(os, 0), "alerts");
@@ -144,9 +148,9 @@ START_TEST(test_output_file_roundtrip)
 		outputs_emit(os, &a[i]);
 	}
 	ck_assert_int_eq(outputs_flush(os), 0);
-	ck_assert_uint_eq(outputs_stats(os, 0)->written, 3);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 3);
 	ck_assert_uint_eq(outputs_stats(os, 0)->errors, 0);
-	ck_assert_uint_eq(outputs_stats(os, 1)->written, 3);
+	ck_assert_uint_eq(outputs_stats(os, 1)->sent, 3);
 	ck_assert_uint_eq(outputs_stats(os, 1)->errors, 0);
 	outputs_free(os);
 
@@ -199,9 +203,10 @@ START_TEST(test_output_file_appends)
 	ck_assert_ptr_nonnull(fp);
 	fputs("old line\n", fp);
 	fclose(fp);
-	o = (struct conf_output){ "f", OUT_FILE, FMT_JSON, t.path, 1 };
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = t.path, .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	sample_alert(&a, 1);
 	outputs_emit(os, &a);
@@ -229,10 +234,12 @@ START_TEST(test_output_same_format_twice)
 
 	tmp_make(&t1);
 	tmp_make(&t2);
-	o[0] = (struct conf_output){ "a", OUT_FILE, FMT_TEXT, t1.path, 1 };
-	o[1] = (struct conf_output){ "b", OUT_FILE, FMT_TEXT, t2.path, 2 };
+	o[0] = (struct conf_output){ .name = "a", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t1.path, .line = 1 };
+	o[1] = (struct conf_output){ .name = "b", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t2.path, .line = 2 };
 	conf_with(&c, o, 2);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	for (i = 0; i < 100; i++) {
 		sample_alert(&a, i);
@@ -262,14 +269,15 @@ START_TEST(test_output_sink)
 	char			 err[256], *s, *want;
 
 	tmp_make(&t);
-	o = (struct conf_output){ "f", OUT_FILE, FMT_TEXT, t.path, 1 };
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t.path, .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	outputs_sink(os, &sink);
 	sample_alert(&a, 7);
 	sink.emit(sink.arg, &a);
-	ck_assert_uint_eq(outputs_stats(os, 0)->written, 1);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 1);
 	ck_assert_int_eq(outputs_flush(os), 0);
 	s = slurp(t.path, NULL);
 	want = rendered(&a, FMT_TEXT);
@@ -290,12 +298,13 @@ START_TEST(test_output_open_error)
 	char			 err[256];
 
 	tmp_make(&t);
-	o[0] = (struct conf_output){ "good", OUT_FILE, FMT_JSON, t.path, 1 };
-	o[1] = (struct conf_output){ "bad", OUT_FILE, FMT_JSON,
-	    "/nonexistent-signetd-dir/alerts.json", 4 };
+	o[0] = (struct conf_output){ .name = "good", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = t.path, .line = 1 };
+	o[1] = (struct conf_output){ .name = "bad", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = "/nonexistent-signetd-dir/alerts.json", .line = 4 };
 	conf_with(&c, o, 2);
 	err[0] = '\0';
-	ck_assert_ptr_null(outputs_new(&c, err, sizeof(err)));
+	ck_assert_ptr_null(outputs_new(&c, NULL, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err,
 	    "/nonexistent-signetd-dir/alerts.json"));
 	ck_assert_ptr_nonnull(strstr(err, "bad"));
@@ -303,7 +312,7 @@ START_TEST(test_output_open_error)
 
 	o[1].path = NULL;
 	err[0] = '\0';
-	ck_assert_ptr_null(outputs_new(&c, err, sizeof(err)));
+	ck_assert_ptr_null(outputs_new(&c, NULL, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "bad"));
 	unlink(t.path);
 }
@@ -320,9 +329,10 @@ START_TEST(test_output_write_error)
 
 	if (access("/dev/full", W_OK) != 0)
 		return;
-	o = (struct conf_output){ "full", OUT_FILE, FMT_JSON, "/dev/full", 1 };
+	o = (struct conf_output){ .name = "full", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = "/dev/full", .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	sample_alert(&a, 1);
 	outputs_emit(os, &a);
@@ -344,18 +354,19 @@ START_TEST(test_output_stdout_and_none)
 	struct alert		 a;
 	char			 err[256];
 
-	o = (struct conf_output){ "console", OUT_STDOUT, FMT_TEXT, NULL, 1 };
+	o = (struct conf_output){ .name = "console", .type = OUT_STDOUT,
+	    .format = FMT_TEXT, .path = NULL, .line = 1 };
 	conf_with(&c, &o, 1);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_msg(os != NULL, "%s", err);
 	ck_assert_uint_eq(outputs_count(os), 1);
 	ck_assert_str_eq(outputs_name(os, 0), "console");
-	ck_assert_uint_eq(outputs_stats(os, 0)->written, 0);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 0);
 	outputs_free(os);	/* must not close stdout */
 	ck_assert_int_ne(fcntl(STDOUT_FILENO, F_GETFD), -1);
 
 	conf_with(&c, NULL, 0);
-	os = outputs_new(&c, err, sizeof(err));
+	os = outputs_new(&c, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(os);
 	ck_assert_uint_eq(outputs_count(os), 0);
 	sample_alert(&a, 1);
@@ -363,6 +374,180 @@ START_TEST(test_output_stdout_and_none)
 	ck_assert_int_eq(outputs_flush(os), 0);
 	outputs_free(os);
 	outputs_free(NULL);
+}
+END_TEST
+
+START_TEST(test_output_http_verdict)
+{
+	static const int	 ok[] = { 200, 201, 202, 204, 299 };
+	static const int	 retry[] = { 408, 429, 500, 502, 503, 504, 599 };
+	static const int	 reject[] = { 100, 301, 302, 400, 401, 403, 404,
+				    409, 413, 422, 600 };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		ck_assert_int_eq(output_http_verdict(ok[i]), OUTPUT_OK);
+	for (i = 0; i < sizeof(retry) / sizeof(retry[0]); i++)
+		ck_assert_int_eq(output_http_verdict(retry[i]), OUTPUT_RETRY);
+	for (i = 0; i < sizeof(reject) / sizeof(reject[0]); i++)
+		ck_assert_int_eq(output_http_verdict(reject[i]),
+		    OUTPUT_REJECT);
+}
+END_TEST
+
+/* Doubling from min, capped at max, half of it jitter. */
+START_TEST(test_output_backoff)
+{
+	int64_t		 min = 1000000, max = 60000000, d, lo, hi;
+	uint64_t	 a, r, seed = 1;
+	int		 k;
+
+	for (a = 1; a <= 40; a++) {
+		hi = min << (a - 1 < 20 ? a - 1 : 20);
+		if (hi > max)
+			hi = max;
+		lo = hi / 2;
+		for (k = 0; k < 50; k++) {
+			r = output_rand(&seed);
+			d = output_backoff(min, max, a, r);
+			ck_assert_msg(d >= lo && d <= hi, "attempt %llu: %lld "
+			    "not in [%lld, %lld]", (unsigned long long)a,
+			    (long long)d, (long long)lo, (long long)hi);
+		}
+	}
+	/* The jitter spreads: not every draw is the same. */
+	ck_assert_int_ne(output_backoff(min, max, 3, 1),
+	    output_backoff(min, max, 3, 2000000));
+	ck_assert_int_eq(output_backoff(min, max, 1, 0), min / 2);
+	ck_assert_int_eq(output_backoff(min, max, 100, 0), max / 2);
+}
+END_TEST
+
+START_TEST(test_output_retry_after)
+{
+	int64_t	 max = 300000000;
+
+	ck_assert_int_eq(output_retry_after("2", max, 0), 2000000);
+	ck_assert_int_eq(output_retry_after(" 5 ", max, 0), 5000000);
+	ck_assert_int_eq(output_retry_after("0", max, 0), 0);
+	ck_assert_int_eq(output_retry_after("86400", max, 0), max);
+	ck_assert_int_eq(output_retry_after("99999999999999999999", max, 0),
+	    max);
+	ck_assert_int_eq(output_retry_after(NULL, max, 0), -1);
+	ck_assert_int_eq(output_retry_after("", max, 0), -1);
+	ck_assert_int_eq(output_retry_after("-1", max, 0), -1);
+	ck_assert_int_eq(output_retry_after("2s", max, 0), -1);
+	ck_assert_int_eq(output_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
+	    max, 0), -1);
+}
+END_TEST
+
+/* rules and min_severity: what does not pass is counted as filtered. */
+START_TEST(test_output_filter)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	char			 err[256], *s;
+
+	tmp_make(&t);
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t.path, .line = 1,
+	    .rules = { "imageload" }, .nrules = 1,
+	    .min_severity = SEV_HIGH };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, NULL, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);		/* netjoin, high */
+	outputs_emit(os, &a);
+	a.rule = RULE_IMAGELOAD;
+	a.severity = SEV_MEDIUM;
+	outputs_emit(os, &a);
+	a.severity = SEV_CRITICAL;
+	a.count = 77;
+	outputs_emit(os, &a);
+	ck_assert_uint_eq(outputs_stats(os, 0)->filtered, 2);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 1);
+	outputs_free(os);
+	s = slurp(t.path, NULL);
+	ck_assert_ptr_nonnull(strstr(s, "CRITICAL imageload"));
+	ck_assert_ptr_nonnull(strstr(s, "count=77"));
+	ck_assert_ptr_null(strchr(strchr(s, '\n') + 1, '\n'));
+	free(s);
+	unlink(t.path);
+}
+END_TEST
+
+/* CEF and LEEF lines go to files too; slack does not. */
+START_TEST(test_output_check)
+{
+	struct conf		 c;
+	struct conf_output	 o[4];
+	FILE			*fp;
+	char			*msgs = NULL;
+	size_t			 len = 0;
+
+	o[0] = (struct conf_output){ .name = "a", .type = OUT_FILE,
+	    .format = FMT_CEF, .path = "/dev/null", .line = 1 };
+	o[1] = (struct conf_output){ .name = "b", .type = OUT_STDOUT,
+	    .format = FMT_SLACK, .line = 5 };
+	o[2] = (struct conf_output){ .name = "c", .type = OUT_WEBHOOK,
+	    .format = FMT_JSON, .url = "gopher://x/", .batch = 1,
+	    .line = 9 };
+	o[3] = (struct conf_output){ .name = "d", .type = OUT_SYSLOG,
+	    .format = FMT_CEF, .target = "tcp://[::1]:6514", .line = 13 };
+	conf_with(&c, o, 4);
+	fp = open_memstream(&msgs, &len);
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(outputs_check(&c, fp), 2);
+	fclose(fp);
+	ck_assert_str_eq(msgs, "(defaults):5: [output b]: format slack is "
+	    "not for type stdout\n(defaults):9: [output c]: url: not "
+	    "http:// or https://\n");
+	free(msgs);
+}
+END_TEST
+
+/* SIGHUP after logrotate moved the file: the next alert is in a new one. */
+START_TEST(test_output_reopen)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	char			 err[256], moved[80], *s;
+
+	tmp_make(&t);
+	snprintf(moved, sizeof(moved), "%s.1", t.path);
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_TEXT, .path = t.path, .line = 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, NULL, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	ck_assert_int_eq(rename(t.path, moved), 0);
+	sample_alert(&a, 2);
+	outputs_emit(os, &a);		/* before the HUP: the old file */
+	outputs_reopen(os);
+	sample_alert(&a, 3);
+	outputs_emit(os, &a);
+	outputs_free(os);
+	s = slurp(moved, NULL);
+	ck_assert_ptr_nonnull(strstr(s, "count=1"));
+	ck_assert_ptr_nonnull(strstr(s, "count=2"));
+	ck_assert_ptr_null(strstr(s, "count=3"));
+	free(s);
+	s = slurp(t.path, NULL);
+	ck_assert_ptr_null(strstr(s, "count=2"));
+	ck_assert_ptr_nonnull(strstr(s, "count=3"));
+	free(s);
+	unlink(moved);
+	unlink(t.path);
 }
 END_TEST
 
@@ -381,6 +566,12 @@ main(void)
 	tcase_add_test(tc, test_output_open_error);
 	tcase_add_test(tc, test_output_write_error);
 	tcase_add_test(tc, test_output_stdout_and_none);
+	tcase_add_test(tc, test_output_http_verdict);
+	tcase_add_test(tc, test_output_backoff);
+	tcase_add_test(tc, test_output_retry_after);
+	tcase_add_test(tc, test_output_filter);
+	tcase_add_test(tc, test_output_check);
+	tcase_add_test(tc, test_output_reopen);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

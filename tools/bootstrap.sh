@@ -6,7 +6,7 @@ set -eu
 
 PKGS="autoconf automake make gcc pkg-config libevent-dev libyajl-dev
 libmaxminddb-dev libinih-dev libssl-dev check python3 mandoc mmdb-bin
-util-linux bsdextrautils bsdutils openssl rsyslog"
+util-linux bsdextrautils bsdutils openssl rsyslog rsyslog-openssl"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
