@@ -11,7 +11,8 @@
  *
  * One yajl handle serves every message: with yajl_allow_multiple_values
  * the parser returns to its start state after each top-level value, so
- * the handle is only rebuilt after an error or a truncated message.
+ * the handle is only rebuilt after an error, a truncated message, or one
+ * that ends inside a token after its last complete value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,7 @@ struct json {
 	enum ctx	 child;		/* context of the map that follows */
 	int		 records_key;	/* key "records" at the top level */
 	int		 values;	/* top-level values completed */
+	size_t		 vend;		/* offset just past the last one */
 	int		 records;
 	int		 too_deep;
 	struct fields	 f;
@@ -138,6 +140,9 @@ struct json {
 };
 
 static const yajl_callbacks	json_callbacks;
+
+static void	json_value_done(struct json *);
+static int	json_tail_clean(const struct json *);
 
 /*
  * Keys are looked up once per key in every record, most of them names we
@@ -219,6 +224,32 @@ json_ctx(const struct json *j)
 	return (j->stack[j->depth]);
 }
 
+/* A top-level value ended; yajl's offset is just past its last token. */
+static void
+json_value_done(struct json *j)
+{
+	j->values++;
+	j->vend = yajl_get_bytes_consumed(j->h);
+}
+
+/*
+ * Is there nothing but white space after the last complete value? yajl
+ * keeps a token cut off by the end of the buffer (an open string, half a
+ * literal or number) for the next call, which would read the next
+ * message, maybe another sender's, as its continuation.
+ */
+static int
+json_tail_clean(const struct json *j)
+{
+	size_t	 i;
+
+	for (i = j->vend; i < j->msglen; i++)
+		if (j->msg[i] != ' ' && j->msg[i] != '\t' &&
+		    j->msg[i] != '\r' && j->msg[i] != '\n')
+			return (0);
+	return (1);
+}
+
 /*
  * Keep a scalar if the key before it named a slot. Strings yajl had to
  * unescape live in its own buffer until the next token, so they are
@@ -231,7 +262,7 @@ json_store(struct json *j, const unsigned char *p, size_t n, uint8_t type)
 	const char	*s = (const char *)p;
 
 	if (j->depth == 0) {
-		j->values++;
+		json_value_done(j);
 		return (1);
 	}
 	if (j->slot < 0)
@@ -350,7 +381,7 @@ json_end_map_cb(void *ctx)
 	j->depth--;
 	j->slot = -1;
 	if (j->depth == 0)
-		j->values++;
+		json_value_done(j);
 	return (1);
 }
 
@@ -379,7 +410,7 @@ json_end_array_cb(void *ctx)
 	j->depth--;
 	j->slot = -1;
 	if (j->depth == 0)
-		j->values++;
+		json_value_done(j);
 	return (1);
 }
 
@@ -420,11 +451,13 @@ json_parse(struct json *j, const char *buf, size_t len, enum skip_reason *why)
 	j->slot = -1;
 	j->records_key = 0;
 	j->values = 0;
+	j->vend = 0;
 	j->records = 0;
 	j->too_deep = 0;
 
 	st = yajl_parse(j->h, (const unsigned char *)buf, len);
-	if (st != yajl_status_ok || j->depth != 0 || j->values == 0) {
+	if (st != yajl_status_ok || j->depth != 0 || j->values == 0 ||
+	    !json_tail_clean(j)) {
 		*why = j->too_deep ? SKIP_TOO_DEEP : SKIP_NOT_JSON;
 		json_reset_handle(j);
 		return (-1);

@@ -250,6 +250,34 @@ START_TEST(test_json_random_bytes)
 }
 END_TEST
 
+/*
+ * A message that ends inside a token after a complete value (an open
+ * string, half a literal) must not leave the lexer mid-token: the next
+ * message, maybe from another sender, would be read as its continuation.
+ */
+START_TEST(test_json_no_state_across_messages)
+{
+	static const char *const tails[] = {
+		"{\"a\":1} \"", "{\"a\":1} \"open", "{\"a\":1} tr",
+		"{\"a\":1} nul", "{\"a\":1} 12", "{\"a\":1} -"
+	};
+	struct seen		 s = { .n = 0 };
+	struct json		*j = json_new(seen_cb, &s);
+	enum skip_reason	 why;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		(void)parse(j, tails[i], &why);
+		s.n = 0;
+		ck_assert_msg(parse(j, nxlog_eid3, &why) == 1,
+		    "message after \"%s\" lost", tails[i]);
+		ck_assert_int_eq(s.n, 1);
+		ck_field(&s.f[0], F_DESTIP, "52.114.158.91");
+	}
+	json_free(j);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -267,6 +295,7 @@ main(void)
 	tcase_add_test(tc, test_json_eventdata_prefix);
 	tcase_add_test(tc, test_json_bad_input);
 	tcase_add_test(tc, test_json_random_bytes);
+	tcase_add_test(tc, test_json_no_state_across_messages);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

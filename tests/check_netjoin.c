@@ -399,11 +399,55 @@ START_TEST(test_netjoin_expiry)
 }
 END_TEST
 
+/*
+ * Known bugs, found in review and not fixed yet: these fail today. They
+ * run only with SIGNETD_KNOWN_BUGS set in the environment; move each to
+ * the core case when its fix lands.
+ *
+ * A fact older than watermark - W is gone (spec 6): a record more than L
+ * late must not match it through the span [bad_lo, bad_hi] of the key,
+ * whose low end is clamped to the horizon but whose gap is not known.
+ */
+START_TEST(test_netjoin_expired_fact_no_match)
+{
+	int64_t	 w = 24 * T_HOUR;
+	int64_t	 m = 60 * T_SEC;
+
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_cert("dev1", T0 + w + 4 * m, 0xaa, TRI_FALSE, TRI_FALSE));
+	/* another key moves the horizon to T0 + 2 min: the fact at T0 is gone */
+	push(mk_cert("dev2", T0 + w + 7 * m, 0xbb, TRI_TRUE, TRI_TRUE));
+	/* W + 1 min before the fact still held */
+	push(mk_net("dev1", T0 + 3 * m, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(engine_stats(e)->late[REC_NET], 0);
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 0);
+}
+END_TEST
+
+/*
+ * The one-span argument needs L < W; the configuration allows lateness
+ * up to 1d with a window down to 1s. Two bad facts 30 min apart, W = 60 s:
+ * a connection 15 min from each matches neither.
+ */
+START_TEST(test_netjoin_lateness_over_window)
+{
+	cf->window = 60 * T_SEC;
+	cf->lateness = T_HOUR;
+	reconfigure();
+	push(mk_cert("dev1", T0 + 1800 * T_SEC, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	push(mk_net("dev1", T0 + 900 * T_SEC, 0xaa, "81.2.69.142"));
+	engine_flush(e, T0);
+	ck_assert_uint_eq(sb.n, 0);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite	*s = suite_create("netjoin");
-	TCase	*tc = tcase_create("core");
+	TCase	*tc = tcase_create("core"), *known;
 	SRunner	*sr;
 	int	 nf;
 
@@ -429,6 +473,13 @@ main(void)
 	tcase_add_test(tc, test_netjoin_memory_budget);
 	tcase_add_test(tc, test_netjoin_expiry);
 	suite_add_tcase(s, tc);
+	if (getenv("SIGNETD_KNOWN_BUGS") != NULL) {
+		known = tcase_create("known");
+		tcase_add_checked_fixture(known, setup, teardown);
+		tcase_add_test(known, test_netjoin_expired_fact_no_match);
+		tcase_add_test(known, test_netjoin_lateness_over_window);
+		suite_add_tcase(s, known);
+	}
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
