@@ -209,10 +209,10 @@ engine_print_stats(struct engine *e, FILE *fp)
 	    (unsigned long long)n->alerts, (unsigned long long)n->waited_out,
 	    (unsigned long long)n->approx);
 	fprintf(fp, "signetd: imageload: loads %llu qualifying %llu late %llu "
-	    "alerts %llu reports %llu\n",
+	    "alerts %llu reports %llu untracked %llu\n",
 	    (unsigned long long)i->loads, (unsigned long long)i->qualifying,
 	    (unsigned long long)i->late, (unsigned long long)i->alerts,
-	    (unsigned long long)i->reports);
+	    (unsigned long long)i->reports, (unsigned long long)i->untracked);
 	fprintf(fp, "signetd: state: keys %llu groups %llu procs %llu "
 	    "windows %llu bytes %llu budget evictions %llu (groups %llu "
 	    "events %llu procs %llu keys %llu)\n",

@@ -22,6 +22,11 @@
 #include "xmalloc.h"
 
 #define IL_NONE		INT64_MIN
+/*
+ * The rule may hold at most this fraction of state_memory, so a flood of
+ * distinct image loads cannot push netjoin's facts out of the budget.
+ */
+#define IL_BUDGET_SHARE	4
 #define IL_HOSTS_LINEAR	8
 
 struct il_window;
@@ -50,6 +55,7 @@ struct il_window {
 
 struct imageload {
 	int64_t			 period;
+	uint64_t		 budget;	/* bytes: its share of state */
 	uint64_t		 threshold;
 	char			*statuses[CONF_MAX_STATUSES];
 	size_t			 nstatuses;
@@ -74,6 +80,7 @@ imageload_new(const struct conf *cf, struct intern *in,
 
 	il = xcalloc(1, sizeof(*il));
 	il->period = cf->period;
+	il->budget = cf->state_memory / IL_BUDGET_SHARE;
 	il->threshold = cf->threshold;
 	for (i = 0; i < cf->nstatuses; i++)
 		il->statuses[i] = xstrdup(cf->statuses[i]);
@@ -200,7 +207,8 @@ il_group_new(struct imageload *il, struct il_window *w, uint64_t h,
 	w->ngroups++;
 	htab_insert(&il->groups, h, g);
 	il->st.groups++;
-	il->st.bytes += sizeof(*g) + sizeof(struct htab_slot);
+	il->st.bytes += sizeof(*g) + sizeof(struct htab_slot) +
+	    g->loaded->len + g->signer->len;
 	return (g);
 }
 
@@ -212,12 +220,12 @@ il_group_free(struct imageload *il, struct il_group *g)
 	htab_remove(&il->groups, g->h, g);
 	LIST_REMOVE(g, wentry);
 	g->win->ngroups--;
+	il->st.bytes -= sizeof(*g) + sizeof(struct htab_slot) +
+	    g->loaded->len + g->signer->len + g->caphosts * sizeof(*g->hosts);
 	intern_put(il->in, g->loaded);
 	intern_put(il->in, g->signer);
 	for (i = 0; i < g->nhosts; i++)
 		intern_put(il->in, g->hosts[i]);
-	il->st.bytes -= sizeof(*g) + sizeof(struct htab_slot) +
-	    g->caphosts * sizeof(*g->hosts);
 	free(g->hosts);
 	if (g->hostset.s != NULL) {
 		il->st.bytes -= htab_bytes(&g->hostset);
@@ -336,8 +344,18 @@ imageload_load(struct imageload *il, const struct rec *r)
 	w = il_window_get(il, start);
 	h = il_group_hash(il, start, r);
 	if ((g = il_group_find(il, w, h, r)) == NULL) {
-		g = il_group_new(il, w, h, r);
+		/*
+		 * Over its share of memory a new group is not kept: its
+		 * first-seen alert still goes out (so a later load of it
+		 * alerts again: noisy, never silent), but it cannot be in
+		 * the window's report. Counted.
+		 */
 		il_alert_first(il, w, r);
+		if (il->st.bytes >= il->budget) {
+			il->st.untracked++;
+			return;
+		}
+		g = il_group_new(il, w, h, r);
 	}
 	g->executions++;
 	g->statuses |= 1u << si;

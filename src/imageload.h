@@ -18,6 +18,7 @@ struct imageload_stats {
 	uint64_t	loads;
 	uint64_t	qualifying;
 	uint64_t	late;		/* window already reported */
+	uint64_t	untracked;	/* new groups over the memory share */
 	uint64_t	alerts;
 	uint64_t	reports;
 	uint64_t	windows;	/* gauges */

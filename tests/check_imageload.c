@@ -206,6 +206,9 @@ START_TEST(test_imageload_memory_budget)
 	}
 	ck_assert_uint_eq(n, 20000);
 	ck_assert_uint_le(engine_stats(e)->bytes, cf->state_memory);
+	ck_assert_uint_gt(engine_imageload_stats(e)->untracked, 0);
+	ck_assert_uint_le(engine_imageload_stats(e)->bytes,
+	    cf->state_memory / 4 + 1024);
 }
 END_TEST
 
@@ -213,7 +216,7 @@ int
 main(void)
 {
 	Suite	*s = suite_create("imageload");
-	TCase	*tc = tcase_create("core"), *known;
+	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 nf;
 
@@ -223,13 +226,8 @@ main(void)
 	tcase_add_test(tc, test_imageload_threshold_and_order);
 	tcase_add_test(tc, test_imageload_windows_close_with_watermark);
 	tcase_add_test(tc, test_imageload_many_hosts);
+	tcase_add_test(tc, test_imageload_memory_budget);
 	suite_add_tcase(s, tc);
-	if (getenv("SIGNETD_KNOWN_BUGS") != NULL) {
-		known = tcase_create("known");
-		tcase_add_checked_fixture(known, setup, teardown);
-		tcase_add_test(known, test_imageload_memory_budget);
-		suite_add_tcase(s, known);
-	}
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
