@@ -2045,6 +2045,25 @@ conf_seen(const struct conf_parse *p, enum conf_section sec, const char *key)
 }
 
 /*
+ * netjoin keeps one span of bad facts per key (netjoin.c), which is exact
+ * only while the lateness is shorter than the window: held state then
+ * spans less than 2W. Reported at the line that set either, or line 0.
+ */
+static void
+conf_lateness_window(struct conf_parse *p)
+{
+	int	 line;
+
+	if (p->conf->lateness < p->conf->window)
+		return;
+	line = conf_seen(p, SEC_SIGNETD, "lateness");
+	if (line == 0)
+		line = conf_seen(p, SEC_NETJOIN, "window");
+	conf_error(p, line, "lateness must be shorter than the netjoin "
+	    "window");
+}
+
+/*
  * A signature status has one severity: one listed under two levels is
  * reported at the line of the later level. ASCII case does not count.
  */
@@ -2140,6 +2159,7 @@ conf_load(struct conf *c, const char *path, FILE *errfp)
 		conf_listen_clash(&p);
 		conf_geoip_needs(&p);
 		conf_severity_clash(&p);
+		conf_lateness_window(&p);
 	}
 	if (p.rerrno != 0)
 		conf_error(&p, 0, "%s", strerror(p.rerrno));

@@ -25,7 +25,8 @@
 
 /* The bad files; each X.conf has its expected messages in X.err. */
 static const char *const bad_files[] = {
-	"bad-clash", "bad-duplicate", "bad-enrich", "bad-key", "bad-list",
+	"bad-clash", "bad-duplicate", "bad-enrich", "bad-key", "bad-lateness",
+	"bad-list",
 	"bad-listen", "bad-long", "bad-needs", "bad-output", "bad-section",
 	"bad-syntax", "bad-value",
 };
@@ -604,10 +605,10 @@ START_TEST(test_config_on_top)
 
 	path = write_tmp(text, sizeof(text) - 1);
 	c = conf_new();
-	c->window = US(60);
+	c->window = US(600);
 	ck_assert_int_eq(conf_load(c, path, NULL), 0);
 	ck_assert_int_eq(c->tick, US(1));
-	ck_assert_int_eq(c->window, US(60));
+	ck_assert_int_eq(c->window, US(600));
 	ck_assert_uint_eq(c->noutputs, 1);
 	conf_free(c);
 	c = load(path, &nerr, &msgs);
