@@ -52,6 +52,9 @@ struct daemon {
 	uint64_t		 skipped[SKIP_NREASONS];	/* at last summary */
 	uint64_t		 late;
 	uint64_t		 clamped;
+	uint64_t		 il_late;
+	uint64_t		 il_untracked;
+	uint64_t		 evicted;
 	int			 stopping;
 };
 
@@ -101,6 +104,31 @@ daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	engine_tick(d->engine, daemon_clock(), d->conf->expire_budget);
 }
 
+/* What the rules dropped or evicted since the last summary. */
+static void
+daemon_stats_state(struct daemon *d)
+{
+	const struct imageload_stats	*is;
+	const struct engine_stats	*es = engine_stats(d->engine);
+
+	is = engine_imageload_stats(d->engine);
+	if (is->late > d->il_late)
+		log_warnx("dropped %llu image loads in the last interval "
+		    "(window already reported)",
+		    (unsigned long long)(is->late - d->il_late));
+	if (is->untracked > d->il_untracked)
+		log_warnx("could not keep %llu imageload groups in the last "
+		    "interval (memory share)",
+		    (unsigned long long)(is->untracked - d->il_untracked));
+	if (es->over_budget > d->evicted)
+		log_warnx("evicted %llu state entries in the last interval "
+		    "(state_memory)",
+		    (unsigned long long)(es->over_budget - d->evicted));
+	d->il_late = is->late;
+	d->il_untracked = is->untracked;
+	d->evicted = es->over_budget;
+}
+
 /* One line per reason that dropped something since the last summary. */
 static void
 daemon_stats_cb(evutil_socket_t fd, short what, void *arg)
@@ -132,6 +160,7 @@ daemon_stats_cb(evutil_socket_t fd, short what, void *arg)
 		    (unsigned long long)(es->clamped - d->clamped));
 	d->late = late;
 	d->clamped = es->clamped;
+	daemon_stats_state(d);
 	listeners_log_drops(d->lis);
 }
 

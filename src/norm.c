@@ -154,12 +154,17 @@ norm_lower(char *dst, const char *src, size_t n)
 		    src[i] + 'a' - 'A' : src[i];
 }
 
-/* The device id as a lower-cased copy in the record's own buffer. */
+/*
+ * The device id as a lower-cased copy in the record's own buffer; sets
+ * why: an absent name is missing, one too long for any host is bad.
+ */
 static int
-norm_device_lower(struct rec *r, struct slice name)
+norm_device_lower(struct rec *r, struct slice name, enum skip_reason *why)
 {
-	if (name.n == 0 || name.n > sizeof(r->devbuf))
+	if (name.n == 0 || name.n > sizeof(r->devbuf)) {
+		*why = name.n == 0 ? SKIP_MISSING_FIELD : SKIP_BAD_FIELD;
 		return (-1);
+	}
 	norm_lower(r->devbuf, name.p, name.n);
 	r->device = (struct slice){ r->devbuf, name.n };
 	r->device_name = name;
@@ -271,10 +276,9 @@ mde_net(const struct fields *f, struct rec *r, enum skip_reason *why)
 	if (id.n > 0) {
 		r->device = id;
 		r->device_name = fv_slice(&f->v[F_DEVICENAME]);
-	} else if (norm_device_lower(r, fv_slice(&f->v[F_DEVICENAME])) == -1) {
-		*why = SKIP_MISSING_FIELD;
+	} else if (norm_device_lower(r, fv_slice(&f->v[F_DEVICENAME]),
+	    why) == -1)
 		return (-1);
-	}
 	if (mde_sha1(&f->v[F_IP_SHA1], r, why) == -1)
 		return (-1);
 	norm_pid(&f->v[F_IP_PID], r);
@@ -471,9 +475,7 @@ norm_sysmon(const struct fields *f, struct rec *r, enum skip_reason *why)
 	}
 	if (rc == -1)
 		return (-1);
-	if (norm_device_lower(r, fv_slice(&f->v[F_COMPUTER])) == -1) {
-		*why = SKIP_MISSING_FIELD;
+	if (norm_device_lower(r, fv_slice(&f->v[F_COMPUTER]), why) == -1)
 		return (-1);
-	}
 	return (sysmon_time(f, r, why));
 }

@@ -172,6 +172,15 @@ START_TEST(test_norm_skips)
 	o = norm_line("{" SYSMON_HDR "\"EventID\":1,\"ProcessGuid\":\"{x}\","
 	    "\"UtcTime\":\"2020-13-06 07:56:20\"}");
 	ck_assert_int_eq(o->why, SKIP_BAD_TIME);
+	{
+		char	 line[1024];
+
+		snprintf(line, sizeof(line), "{" SYSMON_HDR "\"EventID\":1,"
+		    "\"ProcessGuid\":\"{x}\",\"UtcTime\":\"2020-08-06 07:56:20\","
+		    "\"Hostname\":\"%0300d\"}", 7);
+		o = norm_line(line);
+		ck_assert_int_eq(o->why, SKIP_BAD_FIELD);
+	}
 	o = norm_line("{\"Channel\":\"Security\",\"EventID\":4624}");
 	ck_assert_int_eq(o->why, SKIP_UNKNOWN_SOURCE);
 	o = norm_line("{\"category\":\"AdvancedHunting-DeviceImageLoadEvents\","
