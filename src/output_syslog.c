@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@
 #include "log.h"
 #include "output_int.h"
 #include "xmalloc.h"
+
+#define SLOG_FINISH_MS	500
 
 #define SLOG_BATCH_STREAM	64
 #define SLOG_HOST_MAX		255
@@ -275,11 +278,46 @@ slog_open(struct output *o, char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * The last close of a stream connection: a TLS close_notify and a FIN
+ * after what we wrote, then what the server still sends is read until
+ * its EOF, for at most SLOG_FINISH_MS. Closing with unread input sends a
+ * RST instead of a FIN, and a receiver that gets it may drop what it had
+ * not yet read of ours (seen with rsyslog's TLS input: 3 of 24 alerts).
+ */
+static void
+slog_finish(struct slog *s)
+{
+	struct pollfd	 pfd;
+	char		 buf[4096];
+	SSL		*ssl;
+	ssize_t		 n;
+	int		 i;
+
+	if (s->bev == NULL || !s->connected ||
+	    (s->t.kind != SLOG_TCP && s->t.kind != SLOG_TLS) ||
+	    (pfd.fd = bufferevent_getfd(s->bev)) < 0)
+		return;
+	if (s->t.kind == SLOG_TLS &&
+	    (ssl = bufferevent_openssl_get_ssl(s->bev)) != NULL)
+		(void)SSL_shutdown(ssl);
+	(void)shutdown(pfd.fd, SHUT_WR);
+	pfd.events = POLLIN;
+	for (i = 0; i < SLOG_FINISH_MS / 10; i++) {
+		if (poll(&pfd, 1, 10) <= 0)
+			continue;
+		n = recv(pfd.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			break;
+	}
+}
+
 static void
 slog_close(struct output *o)
 {
 	struct slog	*s = o->impl;
 
+	slog_finish(s);
 	slog_drop(s);
 	if (s->fd != -1)
 		close(s->fd);
