@@ -242,6 +242,7 @@ class Bench:
         os.makedirs(self.work, exist_ok=True)
         os.makedirs(os.path.join(self.work, "out"), exist_ok=True)
         self.load0 = os.getloadavg()[0]
+        self.phases = []
         if self.load0 > 0.5:
             msg = ("the machine was busy at the start (load average %.1f "
                    "on %d cores): the rates are low and noisy; the ratios "
@@ -283,8 +284,12 @@ class Bench:
             gen_hash = hashlib.sha256(f.read()).hexdigest()[:16]
         self.corpus = {}
         jobs = []       # (rough cost in µs, label, function)
-        for name, shapes in SHAPES:
-            n = self.o.mixed_events if name == "mixed" else self.o.events
+        wanted = list(SHAPES)
+        if "profile" in self.o.only:
+            wanted.append(("profile", SHAPES[-1][1]))
+        for name, shapes in wanted:
+            n = {"mixed": self.o.mixed_events,
+                 "profile": self.o.callgrind_events}.get(name, self.o.events)
             path = self.path("corpus-%s.jsonl" % name.lower())
             args = ["--seed", str(self.o.seed), "--events", str(n),
                     "--shapes", shapes]
@@ -313,8 +318,9 @@ class Bench:
         def run(label, fn):
             try:
                 t = time.monotonic()
-                fn()
-                log("%s: done in %.0fs" % (label, time.monotonic() - t))
+                what = fn()
+                log("%s: done in %.0fs%s" % (label, time.monotonic() - t,
+                                             "; " + what if what else ""))
             except Exception as e:      # reported by the main thread
                 errors.append("%s: %s" % (label, e))
             finally:
@@ -824,7 +830,8 @@ class Bench:
     # -- memory
 
     def mem_job(self, kind, n):
-        self.mem["%s %d" % (kind, n)] = self.mem_run(kind, n)
+        r = self.mem["%s %d" % (kind, n)] = self.mem_run(kind, n)
+        return "signetd used %.0fs of CPU" % r["cpu"]
 
     def mem_run(self, kind, n):
         """RSS of signetd --replay - holding n entries: memgen writes them,
@@ -858,14 +865,15 @@ class Bench:
         wait4(g, 10)
         self.procs.remove(g)
         err = p.stderr.read().decode()
-        wait4(p, 120)
+        _, ru = wait4(p, 120)
         self.procs.remove(p)
         c = {}
         for line in err.splitlines():
             mm = re.match(r"signetd: (replay|state|netjoin): (.*)", line)
             if mm:
                 c.setdefault(mm.group(1), {}).update(kv(mm.group(2)))
-        return {"rss": rss, "hwm": hwm, "c": c}
+        return {"rss": rss, "hwm": hwm, "c": c,
+                "cpu": ru.ru_utime + ru.ru_stime}
 
     def bench_memory(self):
         """The figures were taken in prepare(); here they become rows."""
@@ -898,7 +906,7 @@ class Bench:
         return self.conf(name, outputs=[
             "[output alerts]", "type = file", "format = json",
             "path = " + out, "[output hook]", "type = webhook",
-            "url = http://127.0.0.1:%d/alerts" % port])
+            "format = json", "url = http://127.0.0.1:%d/alerts" % port])
 
     def piped_replay(self, conf, corpus):
         """signetd --replay - fed by cat: the rate until signetd has taken
@@ -1030,12 +1038,7 @@ class Bench:
 
     def callgrind(self, vg):
         conf, _ = self.conf("profile")
-        small = self.path("profile-small.jsonl")
-        with open(self.corpus["mixed"], "rb") as f, open(small, "wb") as o:
-            for i, line in enumerate(f):
-                if i >= self.o.callgrind_lines:
-                    break
-                o.write(line)
+        small = self.corpus["profile"]
         out = self.path("callgrind.out")
         subprocess.run([vg, "--tool=callgrind", "--callgrind-out-file=" + out,
                         self.signetd, "-c", conf, "--replay", small],
@@ -1060,9 +1063,12 @@ class Bench:
                 fn = re.sub(r"^\./[^:]*/", "", fn)
                 body.append("%-22s %-40s %s" % (
                     m.group(1), fn, os.path.basename(m.group(3))))
-            text += ["", "== callgrind, signetd --replay of the first %d "
-                     "lines, instructions, %s cost, top 15 (start-up "
-                     "frames left out)" % (self.o.callgrind_lines, title)]
+            text += ["", "== callgrind, signetd --replay of %s (siggen, "
+                     "%d events over 3 days, so expiry runs as it does in "
+                     "the big corpora), instructions, %s cost, top 15 "
+                     "(start-up frames left out)" % (
+                         os.path.basename(small), self.o.callgrind_events,
+                         title)]
             text += total + body[:15]
         return text
 
@@ -1104,8 +1110,9 @@ class Bench:
             if name in self.size:
                 c = self.res.get("replay", {}).get(name, {}).get("ceil")
                 recs = c[0]["records"] if c else 0
-                parts.append("%s %s events (%s lines, %.0f MB)" % (
-                    name, fmt_rate(recs), fmt_rate(self.size[name]["lines"]),
+                parts.append("%s %s(%s lines, %.0f MB)" % (
+                    name, "%s events " % fmt_rate(recs) if recs else "",
+                    fmt_rate(self.size[name]["lines"]),
                     self.size[name]["bytes"] / 1e6))
         if "tcp" in self.size:
             parts.append("TCP rows: the first %s lines of mixed (%.0f MB)" % (
@@ -1124,6 +1131,9 @@ class Bench:
                 "load average %.1f before, %.1f after)." % (
                     self.o.command, self.describe_build(), self.o.runs,
                     elapsed, self.load0, os.getloadavg()[0]),
+                "Phases: %s; CPU time of all the bench's processes %.0f s."
+                % (", ".join("%s %.0f s" % x for x in self.phases),
+                   self.cpu_children()),
                 "Corpora (tools/siggen --seed %d, LF, no syslog header): %s."
                 % (self.o.seed, self.corpus_desc()),
                 "An event is one record (an MDE envelope holds several); "
@@ -1136,6 +1146,11 @@ class Bench:
             for r in self.rows]
         notes = [""] + ["- " + n for n in self.notes] if self.notes else []
         return "\n".join(head + body + notes) + "\n"
+
+    def cpu_children(self):
+        import resource
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ru.ru_utime + ru.ru_stime
 
     def cleanup(self):
         for p in list(self.procs):
@@ -1169,7 +1184,7 @@ def options(argv):
     ap.add_argument("--latency-secs", type=float, default=3.0)
     ap.add_argument("--mem-sizes", default="1000000,10000000")
     ap.add_argument("--mem-budget", default="64G")
-    ap.add_argument("--callgrind-lines", type=int, default=20000)
+    ap.add_argument("--callgrind-events", type=int, default=20000)
     ap.add_argument("--only", default="replay,tcp,udp,latency,memory,"
                     "isolation,profile")
     ap.add_argument("--quick", action="store_true",
@@ -1187,7 +1202,7 @@ def options(argv):
         ap.set_defaults(events=20000, mixed_events=40000, runs=1,
                         tcp_lines=20000,
                         mem_sizes="100000,1000000", udp_secs=0.5,
-                        latency_secs=1.0, callgrind_lines=2000)
+                        latency_secs=1.0, callgrind_events=2000)
     o = ap.parse_args(argv)
     o.udp_rates = [int(x) for x in o.udp_rates.split(",")]
     o.mem_sizes = [int(x) for x in o.mem_sizes.split(",")]
@@ -1206,13 +1221,17 @@ def main(argv):
                     b.tool(tool))
         b.check_binary()
         log("== corpora and memory (not timed)")
+        t1 = time.monotonic()
         b.prepare()
+        b.phases.append(("corpora+memory", time.monotonic() - t1))
         sections = ("replay", "tcp", "udp", "latency", "memory",
                     "isolation", "profile")
         for s in sections:
             if s in o.only:
                 log("== %s" % s)
+                t1 = time.monotonic()
                 getattr(b, "bench_" + s)()
+                b.phases.append((s, time.monotonic() - t1))
     finally:
         b.cleanup()
     text = b.table(time.monotonic() - t)
