@@ -219,7 +219,8 @@ class Daemon:
         with self.cond:
             n = len(self.blocks)
         self.p.send_signal(signal.SIGTERM)
-        wait4(self.p, timeout)
+        _, ru = wait4(self.p, timeout)
+        self.cpu = ru.ru_utime + ru.ru_stime
         self.t.join(5)
         self.b.procs.remove(self.p)
         with self.cond:
@@ -518,8 +519,9 @@ class Bench:
             t_end, _ = d.wait_messages(nlines, 120)
         finally:
             c = d.stop()
-        return {"secs": t_end - s["start"], "sender": s["end"] - s["start"],
-                "c": c}
+        secs = t_end - s["start"]
+        return {"secs": secs, "sender": s["end"] - s["start"], "c": c,
+                "busy": d.cpu / secs}
 
     def tcp_rsyslog(self, corpus, octet, nlines):
         port = free_port(socket.SOCK_STREAM)
@@ -567,9 +569,11 @@ class Bench:
                                    (seen, nlines))
         finally:
             p.send_signal(signal.SIGTERM)
-            wait4(p, 30)
+            _, ru = wait4(p, 30)
             self.procs.remove(p)
-        return {"secs": t_end - s["start"], "sender": s["end"] - s["start"]}
+        secs = t_end - s["start"]
+        return {"secs": secs, "sender": s["end"] - s["start"],
+                "busy": (ru.ru_utime + ru.ru_stime) / secs}
 
     def wait_listen(self, port, p, timeout=10):
         """A TCP socket on `port' in LISTEN state (without connecting)."""
@@ -646,8 +650,10 @@ class Bench:
             rate = median([recs / x["secs"] for x in res[key]])
             rc = median([c["wall"] / x["secs"]
                          for c, x in zip(res["ceil"], res[key])])
-            self.row("tcp", what, label, "%s ev/s, %.0f MB/s" % (
-                fmt_rate(rate), rate * nbytes / recs / 1e6),
+            busy = median([x.get("busy") for x in res[key]])
+            self.row("tcp", what, label, "%s ev/s, %.0f MB/s%s" % (
+                fmt_rate(rate), rate * nbytes / recs / 1e6,
+                "; CPU %.0f%% of the run" % (100 * busy) if busy else ""),
                 "%.2f x ceiling%s" % (rc, extra), target, met)
             return rate
 

@@ -7,44 +7,66 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "corpus.h"
 
-/* Empty lines are skipped: signetd does not count them as messages. */
+#define CORPUS_STEP	(16 * 1024 * 1024)
+
+/*
+ * Load `path', or only its first `max' lines when max is not 0 (a sender
+ * that needs few lines of a big corpus then reads only those). Empty
+ * lines are skipped: signetd does not count them as messages.
+ */
 int
-corpus_load(struct corpus *c, const char *path)
+corpus_load(struct corpus *c, const char *path, size_t max)
 {
-	struct stat	 sb;
-	size_t		 off, cap = 0;
+	size_t		 cap = 0, have = 0, want;
 	ssize_t		 n;
-	char		*p, *nl;
+	char		*p, *nl, *end;
 	int		 fd;
 
 	memset(c, 0, sizeof(*c));
-	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &sb) == -1) {
+	if ((fd = open(path, O_RDONLY)) == -1) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return (-1);
 	}
-	if ((c->data = malloc(sb.st_size + 1)) == NULL)
-		return (-1);
-	for (off = 0; off < (size_t)sb.st_size; off += n)
-		if ((n = read(fd, c->data + off, sb.st_size - off)) <= 0) {
-			fprintf(stderr, "%s: short read\n", path);
+	/* read in 16 MiB steps until there are lines enough, or EOF */
+	for (;;) {
+		if (c->len + CORPUS_STEP > have) {
+			have = c->len + 4 * CORPUS_STEP;
+			if ((c->data = realloc(c->data, have)) == NULL)
+				return (-1);
+		}
+		if ((n = read(fd, c->data + c->len, CORPUS_STEP)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
 			close(fd);
 			return (-1);
 		}
+		if (n == 0)
+			break;
+		for (p = c->data + c->len, end = p + n;
+		    (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1)
+			c->nlines++;
+		c->len += n;
+		if (max > 0 && c->nlines > max)
+			break;
+	}
 	close(fd);
-	c->len = sb.st_size;
-	for (p = c->data; p < c->data + c->len; p = nl + 1) {
-		if ((nl = memchr(p, '\n', c->data + c->len - p)) == NULL)
-			nl = c->data + c->len;	/* last line, no '\n' */
+	want = c->nlines + 1;
+	c->nlines = 0;
+	for (p = c->data, end = c->data + c->len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;		/* last line, no '\n' */
 		if (nl == p)
 			continue;
+		if (max > 0 && c->nlines == max)
+			break;
 		if (c->nlines == cap) {
-			cap = cap ? cap * 2 : 65536;
+			cap = cap ? cap * 2 : (want < 65536 ? want : 65536);
 			c->line = realloc(c->line, cap * sizeof(*c->line));
 			c->linelen = realloc(c->linelen,
 			    cap * sizeof(*c->linelen));

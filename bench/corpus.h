@@ -15,7 +15,7 @@ struct corpus {
 	size_t	  nlines;
 };
 
-int	corpus_load(struct corpus *, const char *);
+int	corpus_load(struct corpus *, const char *, size_t);
 void	corpus_free(struct corpus *);
 double	corpus_now(void);
 void	corpus_sleep_until(double);

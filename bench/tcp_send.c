@@ -276,7 +276,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 3)
 		usage();
-	if (corpus_load(&c, argv[2]) == -1 || stream_build(&s, &c, octet) == -1)
+	if (corpus_load(&c, argv[2], 0) == -1 || stream_build(&s, &c, octet) == -1)
 		return (1);
 	corpus_free(&c);
 

@@ -60,7 +60,7 @@ main(int argc, char *argv[])
 	struct corpus	 c;
 	struct mmsghdr	 mm[BATCH];
 	struct iovec	 iov[BATCH];
-	double		 rate = 0, secs = 0, t0, end, next;
+	double		 rate = 0, secs = 0, t0, next;
 	size_t		 line = 0, sent = 0, due, total, k;
 	int		 ch, fd, n;
 
@@ -80,14 +80,13 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 3 || rate <= 0 || secs <= 0)
 		goto usage;
-	if (corpus_load(&c, argv[2]) == -1 || c.nlines == 0)
+	total = (size_t)(rate * secs);
+	if (corpus_load(&c, argv[2], total) == -1 || c.nlines == 0)
 		return (1);
 	if ((fd = dial(argv[0], argv[1])) == -1)
 		return (1);
 	memset(mm, 0, sizeof(mm));
-	total = (size_t)(rate * secs);
 	t0 = corpus_now();
-	end = t0 + secs;
 	while (sent < total) {
 		due = (size_t)((corpus_now() - t0) * rate) + 1;
 		if (due > total)
@@ -118,8 +117,8 @@ main(int argc, char *argv[])
 		}
 		sent += n;
 	}
-	end = corpus_now() - t0;
-	printf("sent %zu seconds %.6f rate %.0f\n", sent, end, sent / end);
+	secs = corpus_now() - t0;
+	printf("sent %zu seconds %.6f rate %.0f\n", sent, secs, sent / secs);
 	close(fd);
 	corpus_free(&c);
 	return (0);
