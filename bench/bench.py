@@ -827,9 +827,11 @@ class Bench:
         allp = sum(s["probes"] for s in res)
         self.row("latency", "event -> alert written, TCP at half rate",
                  "mixed + %d probes" % probes,
-                 "p50 %.0f us, p99 %.0f us at %s msg/s (%d/%d alerts seen)"
-                 % (p50 or 0, p99 or 0, fmt_rate(median(
-                     [s["rate"] for s in res])), seen, allp),
+                 "p50 %.0f us, p99 %.0f us (runs: %s) at %s msg/s "
+                 "(%d/%d alerts seen)" % (
+                     p50 or 0, p99 or 0, ", ".join(
+                         "%.0f" % s.get("p99", -1) for s in res),
+                     fmt_rate(median([s["rate"] for s in res])), seen, allp),
                  "", "p99 <= %d us" % TARGET_P99_US,
                  p99 is not None and p99 <= TARGET_P99_US and seen == allp)
 

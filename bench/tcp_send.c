@@ -4,7 +4,7 @@
  * takes it or paced at a given rate; optionally measure, for probe
  * messages, the time from send to the alert in an output file.
  *
- *	tcp_send [-o] [-r rate] [-t alertfile] [-w wait] host port file
+ *	tcp_send [-ov] [-r rate] [-t alertfile] [-w wait] host port file
  *
  * -o frames with octet counts (default: LF). -r sends `rate' messages per
  * second on a 100 µs tick (default: unpaced, 1 MiB writes). The framed
@@ -18,7 +18,8 @@
  * each change, reads what was appended and takes the time at once; an
  * alert line carrying the probe's sha1 marks it seen. Latency is the
  * difference, both from CLOCK_MONOTONIC. After the last write, up to
- * `wait' seconds (default 5) are given for the last alerts.
+ * `wait' seconds (default 5) are given for the last alerts. -v lists
+ * every probe on stderr: id, send time from the start, latency (µs).
  *
  * Output, one line on stdout:
  *	messages N bytes B start T0 end T1 [probes P seen S p50 X p99 Y max Z]
@@ -236,7 +237,7 @@ cmp_double(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: tcp_send [-o] [-r rate] [-t alertfile] "
+	fprintf(stderr, "usage: tcp_send [-ov] [-r rate] [-t alertfile] "
 	    "[-w wait] host port file\n");
 	exit(2);
 }
@@ -252,12 +253,15 @@ main(int argc, char *argv[])
 	double		 rate = 0, wait = 5, t0, t1, next, *sent = NULL, *lat;
 	size_t		 i, j, off, goal;
 	long		 k, maxid = -1;
-	int		 ch, fd, octet = 0;
+	int		 ch, fd, octet = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "or:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "or:t:vw:")) != -1) {
 		switch (ch) {
 		case 'o':
 			octet = 1;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 'r':
 			rate = atof(optarg);
@@ -342,9 +346,14 @@ main(int argc, char *argv[])
 		pthread_join(th, NULL);
 		if ((lat = calloc(t.nprobes + 1, sizeof(*lat))) == NULL)
 			return (1);
-		for (k = 0, j = 0; k < t.nprobes; k++)
+		for (k = 0, j = 0; k < t.nprobes; k++) {
 			if (t.seen[k] > 0 && sent[k] > 0)
 				lat[j++] = (t.seen[k] - sent[k]) * 1e6;
+			if (verbose)
+				fprintf(stderr, "probe %ld sent %.6f latency %.1f\n",
+				    k, sent[k] - t0, t.seen[k] > 0 ?
+				    (t.seen[k] - sent[k]) * 1e6 : -1);
+		}
 		qsort(lat, j, sizeof(*lat), cmp_double);
 		printf(" probes %ld seen %zu", t.nprobes, j);
 		if (j > 0)
