@@ -1101,9 +1101,10 @@ class Bench:
                 body.append("%-22s %-40s %s" % (
                     m.group(1), fn, os.path.basename(m.group(3))))
             text += ["", "== callgrind, signetd --replay of %s (siggen, "
-                     "%d events over 3 days, so expiry runs as it does in "
-                     "the big corpora), instructions, %s cost, top 15 "
-                     "(start-up frames left out)" % (
+                     "%d events over 3 days; the state stays small, so "
+                     "what grows with it weighs less than in the perf "
+                     "runs), instructions, %s cost, top 15 (start-up "
+                     "frames left out)" % (
                          os.path.basename(small), self.o.callgrind_events,
                          title)]
             text += total + body[:15]
