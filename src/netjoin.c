@@ -298,7 +298,7 @@ nj_key_get(struct netjoin *nj, const struct slice *dev, const uint8_t *sha1,
 {
 	struct istr	*d;
 	struct nj_key	*k;
-	uint64_t	 h;
+	uint64_t	 h = 0;
 	const char	*pp = path != NULL ? path->p : NULL;
 	size_t		 pl = path != NULL ? path->n : 0;
 
@@ -313,7 +313,8 @@ nj_key_get(struct netjoin *nj, const struct slice *dev, const uint8_t *sha1,
 		k->path = intern_get_lower(nj->in, path->p, path->n);
 	else
 		memcpy(k->sha1, sha1, 20);
-	k->h = nj_key_hash(nj, k->device, sha1, pp, pl);
+	/* Hashed once: a device met for the first time has no hash yet. */
+	k->h = d != NULL ? h : nj_key_hash(nj, k->device, sha1, pp, pl);
 	k->bad_lo = k->bad_hi = k->good_last = k->fact_time = NJ_NONE;
 	k->is_signed = k->is_trusted = TRI_UNKNOWN;
 	LIST_INIT(&k->groups);
@@ -967,6 +968,9 @@ netjoin_proc(struct netjoin *nj, const struct rec *r)
 			p->time = r->time;
 			memcpy(p->sha1, r->sha1, 20);
 		}
+		/* Eviction takes the least recently seen process first. */
+		TAILQ_REMOVE(&nj->proclru, p, lru);
+		TAILQ_INSERT_TAIL(&nj->proclru, p, lru);
 		return;
 	}
 	p = xcalloc(1, sizeof(*p));
