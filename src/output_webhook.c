@@ -515,8 +515,9 @@ webhook_timeout(struct output *o)
 	}
 	evhttp_connection_free(w->conn);
 	w->conn = NULL;
-	output_done(o, OUTPUT_RETRY, -1, "%s to %s timed out",
-	    w->connected ? "request" : "connection", w->hosthdr);
+	/* Worded as the error callback words its own timeout. */
+	output_done(o, OUTPUT_RETRY, -1, "%s: %s timed out", w->hosthdr,
+	    w->connected ? "request" : "connection");
 	return (0);
 }
 
