@@ -119,14 +119,6 @@ intern_get_lower(struct intern *in, const char *s, size_t n)
 	return (is);
 }
 
-struct istr *
-intern_ref(struct istr *is)
-{
-	if (is != NULL)
-		is->refs++;
-	return (is);
-}
-
 void
 intern_put(struct intern *in, struct istr *is)
 {

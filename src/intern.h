@@ -29,7 +29,6 @@ void		 intern_init(struct intern *, const struct sipkey *);
 void		 intern_clear(struct intern *);
 struct istr	*intern_get(struct intern *, const char *, size_t);
 struct istr	*intern_get_lower(struct intern *, const char *, size_t);
-struct istr	*intern_ref(struct istr *);
 struct istr	*intern_lookup(struct intern *, const char *, size_t);
 void		 intern_put(struct intern *, struct istr *);
 size_t		 intern_bytes(const struct intern *);

@@ -32,18 +32,6 @@ log_init(int verbose, const char *tag)
 		log_tag = tag;
 }
 
-void
-log_setverbose(int v)
-{
-	log_verbose = v;
-}
-
-int
-log_getverbose(void)
-{
-	return (log_verbose);
-}
-
 /* Syslog priorities for the journal prefix: err, warning, info, debug. */
 static void
 log_vlog(int prio, const char *errstr, const char *fmt, va_list ap)

@@ -96,7 +96,7 @@ hexval(char c)
 	return (-1);
 }
 
-int
+static int
 norm_sha1_hex(const char *p, size_t n, uint8_t *out)
 {
 	size_t	 i;

@@ -9,6 +9,5 @@
 #include "rec.h"
 
 int	norm_record(const struct fields *, struct rec *, enum skip_reason *);
-int	norm_sha1_hex(const char *, size_t, uint8_t *);
 
 #endif

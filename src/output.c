@@ -999,16 +999,3 @@ fail:
 	SSL_free(ssl);
 	return (NULL);
 }
-
-/* The last OpenSSL error, or the verification failure, as text. */
-void
-output_tls_error(const struct output *o, char *buf, size_t len)
-{
-	unsigned long	 e = ERR_get_error();
-
-	ERR_clear_error();
-	if (e != 0)
-		snprintf(buf, len, "TLS: %s", ERR_reason_error_string(e));
-	else
-		snprintf(buf, len, "TLS: handshake failed");
-}

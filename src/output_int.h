@@ -104,7 +104,6 @@ void		 output_arm(struct output *, int64_t);
 int64_t		 output_now(void);
 SSL_CTX		*output_tls_ctx(const struct output *, char *, size_t);
 SSL		*output_tls_ssl(SSL_CTX *, const char *, int);
-void		 output_tls_error(const struct output *, char *, size_t);
 
 /* The retry policy, pure. */
 enum output_verdict output_http_verdict(int);
