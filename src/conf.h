@@ -151,6 +151,10 @@ struct conf {
 	uint64_t	 expire_budget;	/* entries examined per tick */
 	int64_t		 stop_timeout;	/* µs: graceful stop drains this long */
 	int64_t		 stats_interval; /* µs between drop summaries (live) */
+	char		*state_file;	/* NULL: state in memory only */
+	int64_t		 snapshot_interval; /* µs between two saves */
+	char		*user;		/* drop to it after start, or NULL */
+	int		 allow_root;	/* no user: root may stay */
 
 	/* [rule netjoin] */
 	int		 netjoin;
@@ -185,6 +189,9 @@ struct conf {
 	struct conf_list escalate_country;
 	struct conf_list escalate_asn;
 
+	/* [metrics] */
+	char		*metrics_listen; /* "ADDRESS:PORT", or NULL */
+
 	/* [output NAME] */
 	struct conf_output *outputs;
 	size_t		 noutputs;
@@ -200,6 +207,8 @@ int		 conf_load(struct conf *, const char *, FILE *);
 void		 conf_dump(const struct conf *, FILE *);
 int		 conf_parse_duration(const char *, int64_t *);
 int		 conf_parse_size(const char *, uint64_t *);
+int		 conf_parse_hostport(const char *, struct in6_addr *,
+		    uint16_t *);
 
 /* The option table, for tests that check the docs name every option. */
 size_t		 conf_option_count(void);

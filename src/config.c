@@ -56,6 +56,7 @@ enum conf_section {
 	SEC_GEOIP,
 	SEC_SEVERITY,
 	SEC_OUTPUT,
+	SEC_METRICS,
 	SEC_MAX
 };
 
@@ -126,7 +127,7 @@ struct conf_named {
 
 static const char *const conf_section_names[SEC_MAX] = {
 	"", "signetd", "listen", "rule netjoin", "rule imageload", "allow",
-	"geoip", "severity", "output"
+	"geoip", "severity", "output", "metrics"
 };
 
 static const char *const conf_output_types[] = {
@@ -248,6 +249,21 @@ static const struct conf_option conf_options[] = {
 	{ SEC_SIGNETD, "stats_interval", T_DURATION, "60s", "1s", "1d", 1,
 	    C(stats_interval), 0, NULL, 0, NULL, 0,
 	    "live mode: interval between two summaries of what was dropped" },
+	{ SEC_SIGNETD, "state_file", T_STRING, NULL, NULL, NULL, 0,
+	    C(state_file), 0, NULL, 0, NULL, 0,
+	    "live mode: the rules' state is saved to this file and loaded "
+	    "from it at start; when not set, state lives in memory only" },
+	{ SEC_SIGNETD, "snapshot_interval", T_DURATION, "5m", "1s", "1d", 1,
+	    C(snapshot_interval), 0, NULL, 0, NULL, 0,
+	    "live mode: interval between two saves of state_file (it is "
+	    "also saved at stop)" },
+	{ SEC_SIGNETD, "user", T_STRING, NULL, NULL, NULL, 0,
+	    C(user), 0, NULL, 0, NULL, 0,
+	    "live mode: started as root, run as this user and its group "
+	    "once sockets are bound and files opened" },
+	{ SEC_SIGNETD, "allow_root", T_BOOL, "no", NULL, NULL, 0,
+	    C(allow_root), 0, NULL, 0, NULL, 0,
+	    "live mode: keep running as root when no user is set" },
 
 	{ SEC_LISTEN, "proto", T_ENUM, NULL, NULL, NULL, 0,
 	    L(proto), 0, conf_listen_protos, 0, NULL, 0,
@@ -397,6 +413,11 @@ static const struct conf_option conf_options[] = {
 	    C(escalate_asn), 0, conf_is_asn, 0, NULL, 0,
 	    "netjoin alerts towards these AS numbers are critical (needs "
 	    "[geoip] asn)" },
+
+	{ SEC_METRICS, "listen", T_STRING, NULL, NULL, NULL, 1,
+	    C(metrics_listen), 0, NULL, 0, NULL, 0,
+	    "ADDRESS:PORT ([ADDRESS]:PORT for IPv6) to serve Prometheus "
+	    "metrics on, over HTTP; when not set, none" },
 
 	{ SEC_OUTPUT, "type", T_ENUM, NULL, NULL, NULL, 1,
 	    O(type), 0, conf_output_types, 0, NULL, 0,
@@ -615,6 +636,7 @@ static int	 conf_handler(void *, const char *, const char *,
 static const char *conf_listen_shared(const struct conf_listen *,
 		    const struct conf_listen *);
 static void	 conf_listen_clash(struct conf_parse *);
+static void	 conf_metrics_listen(struct conf_parse *);
 static int	 conf_seen(const struct conf_parse *, enum conf_section,
 		    const char *);
 static void	 conf_severity_clash(struct conf_parse *);
@@ -2063,6 +2085,79 @@ conf_lateness_window(struct conf_parse *p)
 	    "window");
 }
 
+/* [metrics] listen must be ADDRESS:PORT, and not a port a TCP listener has. */
+static void
+conf_metrics_listen(struct conf_parse *p)
+{
+	const struct conf_listen	*l;
+	struct in6_addr			 a, b;
+	uint16_t			 port;
+	size_t				 i, j;
+	int				 line;
+
+	if (p->conf->metrics_listen == NULL)
+		return;
+	line = conf_seen(p, SEC_METRICS, "listen");
+	if (conf_parse_hostport(p->conf->metrics_listen, &a, &port) == -1) {
+		conf_error(p, line, "listen: '%s' is not ADDRESS:PORT (an IP "
+		    "address, in brackets for IPv6, and a port from 1 to "
+		    "65535)", p->conf->metrics_listen);
+		return;
+	}
+	for (i = 0; i < p->conf->nlistens; i++) {
+		l = &p->conf->listens[i];
+		if (l->proto == PROTO_UDP || l->port != port)
+			continue;
+		for (j = 0; j < l->naddresses; j++) {
+			if (addr_parse(l->addresses[j],
+			    strlen(l->addresses[j]), &b) == -1)
+				continue;
+			if (memcmp(&a, &b, sizeof(a)) == 0 ||
+			    IN6_IS_ADDR_UNSPECIFIED(&a) ||
+			    IN6_IS_ADDR_UNSPECIFIED(&b) ||
+			    (IN6_IS_ADDR_V4MAPPED(&a) &&
+			    IN6_IS_ADDR_V4MAPPED(&b) &&
+			    (a.s6_addr32[3] == 0 || b.s6_addr32[3] == 0))) {
+				conf_error(p, line, "listen: port %u is also "
+				    "bound by [listen %s]", (unsigned int)port,
+				    l->name);
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * "ADDRESS:PORT" or "[ADDRESS]:PORT", the address a literal IP; IPv4 is
+ * given back IPv4-mapped, as addr_parse() does.
+ */
+int
+conf_parse_hostport(const char *s, struct in6_addr *a, uint16_t *port)
+{
+	const char	*colon, *host = s, *end;
+	uint64_t	 v;
+	const char	*why;
+
+	if (*s == '[') {
+		host = s + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			return (-1);
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL ||
+		    memchr(s, ':', colon - s) != NULL)
+			return (-1);
+		end = colon;
+	}
+	if (addr_parse(host, end - host, a) == -1)
+		return (-1);
+	if (conf_parse_u64(colon + 1, &v, &why) != 0 || *why != '\0' ||
+	    v == 0 || v > 65535)
+		return (-1);
+	*port = (uint16_t)v;
+	return (0);
+}
+
 /*
  * A signature status has one severity: one listed under two levels is
  * reported at the line of the later level. ASCII case does not count.
@@ -2160,6 +2255,7 @@ conf_load(struct conf *c, const char *path, FILE *errfp)
 		conf_geoip_needs(&p);
 		conf_severity_clash(&p);
 		conf_lateness_window(&p);
+		conf_metrics_listen(&p);
 	}
 	if (p.rerrno != 0)
 		conf_error(&p, 0, "%s", strerror(p.rerrno));

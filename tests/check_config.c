@@ -26,7 +26,7 @@
 /* The bad files; each X.conf has its expected messages in X.err. */
 static const char *const bad_files[] = {
 	"bad-clash", "bad-duplicate", "bad-enrich", "bad-key", "bad-lateness",
-	"bad-list",
+	"bad-list", "bad-metrics", "bad-metrics2",
 	"bad-listen", "bad-long", "bad-needs", "bad-output", "bad-section",
 	"bad-syntax", "bad-value",
 };
@@ -306,6 +306,46 @@ START_TEST(test_config_size)
 		    (cases[i].ok ? 0 : -1), "'%s'", cases[i].s);
 		ck_assert_msg(v == (cases[i].ok ? cases[i].v : 42), "'%s'",
 		    cases[i].s);
+	}
+}
+END_TEST
+
+/* [metrics] listen: a literal IP, bracketed for IPv6, and a port. */
+START_TEST(test_config_hostport)
+{
+	static const struct {
+		const char	*s;
+		const char	*addr;	/* NULL: refused */
+		uint16_t	 port;
+	} cases[] = {
+		{ "127.0.0.1:9464", "127.0.0.1", 9464 },
+		{ "[::1]:1", "::1", 1 }, { "0.0.0.0:65535", "0.0.0.0", 65535 },
+		{ "[::]:80", "::", 80 },
+		{ "127.0.0.1:0", NULL, 0 }, { "127.0.0.1:65536", NULL, 0 },
+		{ "127.0.0.1:", NULL, 0 }, { "127.0.0.1", NULL, 0 },
+		{ "::1:9464", NULL, 0 }, { "[::1]9464", NULL, 0 },
+		{ "[::1:9464", NULL, 0 }, { "localhost:9464", NULL, 0 },
+		{ "127.0.0.1:94x", NULL, 0 }, { ":9464", NULL, 0 },
+		{ "127.0.0.1:-1", NULL, 0 }, { "", NULL, 0 },
+	};
+	struct in6_addr	 a;
+	char		 buf[ADDR_STRLEN];
+	uint16_t	 port;
+	size_t		 i;
+	int		 rv;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = 7;
+		rv = conf_parse_hostport(cases[i].s, &a, &port);
+		if (cases[i].addr == NULL) {
+			ck_assert_msg(rv == -1 && port == 7, "'%s'",
+			    cases[i].s);
+			continue;
+		}
+		ck_assert_msg(rv == 0, "'%s'", cases[i].s);
+		addr_format(&a, buf, sizeof(buf));
+		ck_assert_str_eq(buf, cases[i].addr);
+		ck_assert_uint_eq(port, cases[i].port);
 	}
 }
 END_TEST
@@ -1055,13 +1095,13 @@ START_TEST(test_config_option_table)
 	size_t	 i, j, n;
 
 	n = conf_option_count();
-	ck_assert_uint_eq(n, 76);
+	ck_assert_uint_eq(n, 81);
 	ck_assert_ptr_null(conf_option_name(n));
 	ck_assert_ptr_null(conf_option_section(n));
 	ck_assert_str_eq(conf_option_name(0), "state_memory");
 	ck_assert_str_eq(conf_option_section(0), "signetd");
-	ck_assert_str_eq(conf_option_name(8), "proto");
-	ck_assert_str_eq(conf_option_section(8), "listen");
+	ck_assert_str_eq(conf_option_name(12), "proto");
+	ck_assert_str_eq(conf_option_section(12), "listen");
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
 			ck_assert_msg(strcmp(conf_option_section(i),
@@ -1210,6 +1250,7 @@ main(void)
 	tcase_add_test(tc, test_config_defaults);
 	tcase_add_test(tc, test_config_duration);
 	tcase_add_test(tc, test_config_size);
+	tcase_add_test(tc, test_config_hostport);
 	tcase_add_test(tc, test_config_bool);
 	tcase_add_test(tc, test_config_example);
 	tcase_add_test(tc, test_config_listen);
