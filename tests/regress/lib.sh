@@ -163,7 +163,7 @@ mkconf()
 	m_file=$1 m_alerts=$2
 	shift 2
 	{
-		printf '[signetd]\nstop_timeout = 5s\n'
+		printf '[signetd]\nstop_timeout = 5s\nallow_root = yes\n'
 		for l in "$@"; do
 			printf '%s\n' "$l"
 		done
