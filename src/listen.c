@@ -193,7 +193,6 @@ listener_open(struct listeners *ls, struct listener *l,
 	l->idle_timeout = cl->idle_timeout;
 	l->handshake_timeout = cl->handshake_timeout;
 	l->rcvbuf = cl->rcvbuf;
-	l->hs_logged = -LISTEN_SEC;
 	TAILQ_INIT(&l->conns);
 	if (l->proto == PROTO_TLS && listen_tcp_tls(l, cl, err, errlen) == -1)
 		return (-1);

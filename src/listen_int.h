@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "frame.h"
 #include "listen.h"
+#include "log.h"
 #include "pipeline.h"
 #include "rec.h"
 
@@ -77,7 +78,7 @@ struct listener {
 	struct src_count	*src;		/* sorted by address */
 	size_t			 nsrc;
 	size_t			 srccap;
-	int64_t			 hs_logged;	/* last handshake log line */
+	struct log_rate		 hs_log;	/* handshake failures */
 	struct listen_stats	 st;
 	struct listen_stats	 reported;	/* at the last log_drops */
 };

@@ -490,9 +490,8 @@ conn_handshake_failed(struct conn *c, short what)
 	l->st.handshake_failed++;
 	conn_tls_reason(c, what, why, sizeof(why));
 	now = l->ls->clock();
-	if (now >= l->hs_logged && now - l->hs_logged < LISTEN_SEC)
+	if (!log_rate(&l->hs_log, now, "TLS handshake failures"))
 		return;
-	l->hs_logged = now;
 	addr_format(&c->peer, peer, sizeof(peer));
 	log_warnx("listen %s: TLS handshake with %s failed: %s", l->name,
 	    peer, why);

@@ -32,6 +32,31 @@ log_init(int verbose, const char *tag)
 		log_tag = tag;
 }
 
+/*
+ * Whether a line of this kind may be logged at time now (µs). When a new
+ * interval begins, the lines the last one held back are summed up first,
+ * under what (the kind, as the operator should read it).
+ */
+int
+log_rate(struct log_rate *r, int64_t now, const char *what)
+{
+	if (now < r->start || now - r->start >= LOG_RATE_INTERVAL) {
+		if (r->suppressed > 0)
+			log_warnx("%s: %llu more not logged in the last %d s",
+			    what, (unsigned long long)r->suppressed,
+			    (int)(LOG_RATE_INTERVAL / 1000000));
+		r->start = now;
+		r->n = 0;
+		r->suppressed = 0;
+	}
+	if (r->n < LOG_RATE_BURST) {
+		r->n++;
+		return (1);
+	}
+	r->suppressed++;
+	return (0);
+}
+
 /* Syslog priorities for the journal prefix: err, warning, info, debug. */
 static void
 log_vlog(int prio, const char *errstr, const char *fmt, va_list ap)

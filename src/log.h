@@ -6,6 +6,7 @@
 #define SIGNETD_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_LVL_WARN = 0,
@@ -13,7 +14,23 @@ enum log_level {
 	LOG_LVL_DEBUG
 };
 
+/*
+ * A problem that can come once per message or connection is logged at
+ * most LOG_RATE_BURST times per LOG_RATE_INTERVAL for each struct
+ * log_rate (one per kind of problem, kept by whoever logs it); the rest
+ * are counted and summed up in one line when the interval is over.
+ */
+#define LOG_RATE_BURST		5
+#define LOG_RATE_INTERVAL	(60 * INT64_C(1000000))	/* µs */
+
+struct log_rate {
+	int64_t		 start;		/* µs: the interval began */
+	unsigned int	 n;		/* lines logged in it */
+	uint64_t	 suppressed;	/* lines not logged in it */
+};
+
 void	log_init(int, const char *);
+int	log_rate(struct log_rate *, int64_t, const char *);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));

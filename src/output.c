@@ -765,8 +765,11 @@ output_done(struct output *o, enum output_verdict v, int64_t retry_after,
 		n = outq_pop(o->q);
 		o->stats.rejected += n;
 		o->stats.errors++;
-		log_warnx("output %s: %zu alerts refused: %s", o->name, n,
-		    o->stats.last_error);
+		/* A peer that refuses every batch would flood the log. */
+		if (log_rate(&o->reject_log, output_now(),
+		    "output: refused batches"))
+			log_warnx("output %s: %zu alerts refused: %s",
+			    o->name, n, o->stats.last_error);
 		o->attempt = 0;
 		break;
 	case OUTPUT_RETRY:

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "log.h"
 #include "output.h"
 #include "outq.h"
 #include "render.h"
@@ -85,6 +86,7 @@ struct output {
 	char			*hostname;
 	int64_t			 droplog;	/* when drops were last logged */
 	uint64_t		 droplogged;	/* stats.dropped then */
+	struct log_rate		 reject_log;	/* "alerts refused" lines */
 };
 
 extern const struct output_ops output_webhook_ops;
