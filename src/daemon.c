@@ -30,8 +30,10 @@
 #include "enrich.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "output.h"
 #include "pipeline.h"
+#include "priv.h"
 #include "siphash.h"
 
 struct daemon {
@@ -49,6 +51,7 @@ struct daemon {
 	struct event		*ev_tick;
 	struct event		*ev_stats;
 	struct event		*ev_flush;
+	struct event		*ev_watchdog;
 	uint64_t		 skipped[SKIP_NREASONS];	/* at last summary */
 	uint64_t		 late;
 	uint64_t		 clamped;
@@ -97,6 +100,12 @@ daemon_flush_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_watchdog();
+}
+
+static void
 daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
@@ -127,6 +136,18 @@ daemon_stats_state(struct daemon *d)
 	d->il_late = is->late;
 	d->il_untracked = is->untracked;
 	d->evicted = es->over_budget;
+}
+
+/* The line systemctl status shows. */
+static void
+daemon_status(struct daemon *d)
+{
+	const struct pipeline_stats	*ps = pipeline_stats(d->pipe);
+
+	notify_status("%llu messages, %llu records, %llu skipped",
+	    (unsigned long long)ps->messages,
+	    (unsigned long long)ps->records,
+	    (unsigned long long)pipeline_skipped(d->pipe));
 }
 
 /* One line per reason that dropped something since the last summary. */
@@ -162,6 +183,7 @@ daemon_stats_cb(evutil_socket_t fd, short what, void *arg)
 	d->clamped = es->clamped;
 	daemon_stats_state(d);
 	listeners_log_drops(d->lis);
+	daemon_status(d);
 }
 
 static void
@@ -227,10 +249,12 @@ daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
 	const char	*file = d->conf->file;
 	struct conf	*cf;
 
+	notify_reloading();
 	log_notice("SIGHUP: reopening output files");
 	outputs_reopen(d->out);
 	if (file == NULL) {
 		log_notice("SIGHUP: no configuration file, nothing to reload");
+		notify_ready("reloaded");
 		return;
 	}
 	cf = conf_new();
@@ -243,6 +267,7 @@ daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
 		log_notice("reload: %s: allowlists, GeoIP databases and "
 		    "severities replaced", file);
 	conf_free(cf);
+	notify_ready("reloaded");
 }
 
 /*
@@ -262,6 +287,7 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	d->stopping = 1;
+	notify_stopping();
 	log_notice("signal %d: stopping", (int)sig);
 	listeners_stop(d->lis);
 	listeners_drain(d->lis);
@@ -275,6 +301,8 @@ daemon_events(struct daemon *d)
 {
 	struct timeval	 tick = daemon_tv(d->conf->tick);
 	struct timeval	 stats = daemon_tv(d->conf->stats_interval);
+	struct timeval	 wdtv;
+	int64_t		 wd;
 
 	d->ev_term = evsignal_new(d->base, SIGTERM, daemon_stop_cb, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, daemon_stop_cb, d);
@@ -287,6 +315,14 @@ daemon_events(struct daemon *d)
 	    d->ev_hup == NULL || d->ev_tick == NULL || d->ev_stats == NULL ||
 	    d->ev_flush == NULL)
 		return (-1);
+	if ((wd = notify_watchdog_interval()) > 0) {
+		wdtv = daemon_tv(wd);
+		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST,
+		    daemon_watchdog_cb, d);
+		if (d->ev_watchdog == NULL ||
+		    event_add(d->ev_watchdog, &wdtv) == -1)
+			return (-1);
+	}
 	if (event_add(d->ev_term, NULL) == -1 ||
 	    event_add(d->ev_int, NULL) == -1 ||
 	    event_add(d->ev_usr1, NULL) == -1 ||
@@ -301,7 +337,8 @@ static void
 daemon_free(struct daemon *d)
 {
 	struct event	*evs[] = { d->ev_term, d->ev_int, d->ev_usr1,
-			    d->ev_hup, d->ev_tick, d->ev_stats, d->ev_flush };
+			    d->ev_hup, d->ev_tick, d->ev_stats, d->ev_flush,
+			    d->ev_watchdog };
 	size_t		 i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
@@ -326,6 +363,10 @@ daemon_init(struct daemon *d, const struct conf *cf)
 	size_t			 i;
 
 	d->conf = cf;
+	if (priv_check(cf->user, cf->allow_root, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return (-1);
+	}
 	if ((d->base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");
 		return (-1);
@@ -354,6 +395,13 @@ daemon_init(struct daemon *d, const struct conf *cf)
 	for (i = 0; i < listeners_count(d->lis); i++)
 		log_notice("listening: %s: %s", listeners_name(d->lis, i),
 		    listeners_describe(d->lis, i));
+	/* Everything that needs root is open: give it up. */
+	if (priv_drop(cf->user, cf->allow_root, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return (-1);
+	}
+	if (cf->user != NULL)
+		log_notice("running as user %s", cf->user);
 	return (0);
 }
 
@@ -367,6 +415,7 @@ daemon_run(const struct conf *cf)
 	memset(&d, 0, sizeof(d));
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_init(&d, cf) == 0) {
+		notify_ready("running");
 		(void)event_base_dispatch(d.base);
 		us = outputs_drain(d.out, cf->stop_timeout);
 		log_notice("outputs drained in %lld.%03lld s%s",

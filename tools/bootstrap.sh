@@ -6,7 +6,8 @@ set -eu
 
 PKGS="autoconf automake make gcc pkg-config libevent-dev libyajl-dev
 libmaxminddb-dev libinih-dev libssl-dev check python3 mandoc mmdb-bin
-util-linux bsdextrautils bsdutils openssl rsyslog rsyslog-openssl"
+util-linux bsdextrautils bsdutils openssl rsyslog rsyslog-openssl
+libsystemd-dev systemd"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

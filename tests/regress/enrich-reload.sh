@@ -86,6 +86,9 @@ net()
 
 echo "remote 81.2.69.142" > "$tmp/allow.list"
 cat > "$tmp/conf" <<EOF
+[signetd]
+allow_root = yes
+
 [listen tcp]
 proto = tcp
 address = 127.0.0.1

@@ -26,6 +26,7 @@ cat >"$tmp/spool.conf" <<EOC
 [signetd]
 stop_timeout = 3s
 stats_interval = 1s
+allow_root = yes
 
 [listen t]
 proto = tcp
