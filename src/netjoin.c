@@ -156,6 +156,9 @@ static void	nj_key_maybe_free(struct netjoin *, struct nj_key *);
 static int64_t	nj_deadline(const struct netjoin *, const struct nj_group *);
 static void	nj_heap_remove(struct netjoin *, struct nj_group *);
 static void	nj_emit(struct netjoin *, struct nj_group *, int64_t);
+static void	nj_wait_age(struct netjoin *, struct nj_group *);
+static int	nj_group_idle(const struct netjoin *,
+		    const struct nj_group *);
 
 static int64_t
 min64(int64_t a, int64_t b)
@@ -417,6 +420,29 @@ nj_group_touch(struct netjoin *nj, struct nj_group *g)
 	TAILQ_INSERT_TAIL(l, g, lru);
 }
 
+/*
+ * A group the expiry sweep would free, but has not reached yet, must act
+ * as if it were gone: what an alert says cannot depend on how far the
+ * sweep got, or a live run (swept by the tick) and a replay of the same
+ * records (swept per message) would send different alerts. So it starts
+ * over: no context, no ports or URLs of connections an earlier alert
+ * already told of.
+ */
+static void
+nj_group_lapse(struct netjoin *nj, struct nj_group *g)
+{
+	size_t	 i;
+
+	nj_wait_age(nj, g);
+	if (!nj_group_idle(nj, g))
+		return;
+	for (i = 0; i < g->nurls; i++)
+		intern_put(nj->in, g->urls[i]);
+	g->nurls = 0;
+	g->nports = 0;
+	g->last_seen = g->last_alert = NJ_NONE;
+}
+
 static struct nj_group *
 nj_group_get(struct netjoin *nj, struct nj_key *k, const struct in6_addr *ip)
 {
@@ -426,8 +452,10 @@ nj_group_get(struct netjoin *nj, struct nj_key *k, const struct in6_addr *ip)
 
 	for (g = htab_first(&nj->groups, h, &it); g != NULL;
 	    g = htab_next(&nj->groups, h, &it))
-		if (g->key == k && memcmp(&g->ip, ip, sizeof(*ip)) == 0)
+		if (g->key == k && memcmp(&g->ip, ip, sizeof(*ip)) == 0) {
+			nj_group_lapse(nj, g);
 			return (g);
+		}
 	g = xcalloc(1, sizeof(*g));
 	g->h = h;
 	g->key = k;

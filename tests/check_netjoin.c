@@ -195,6 +195,46 @@ START_TEST(test_netjoin_suppression_settles_by_watermark)
 }
 END_TEST
 
+/*
+ * Whether the expiry sweep has freed a lapsed group or not, the next
+ * alert of its (key, IP) tells only of its own connections: no URL of an
+ * earlier alert's connection comes back. Live (swept by ticks) and
+ * replay (swept per message) send the same alerts.
+ */
+static void
+lapse_run(int sweep)
+{
+	struct rec	 r;
+
+	push(mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE));
+	r = mk_net("dev1", T0, 0xaa, "81.2.69.142");
+	r.remote_url = S("evil.example");
+	push(r);
+	ck_assert_uint_eq(sb.n, 1);
+	ck_assert_uint_eq(sb.v[0].nurls, 1);
+	/* A record from elsewhere moves the watermark past S. */
+	push(mk_cert("dev2", T0 + 2 * T_HOUR, 0xbb, TRI_TRUE, TRI_TRUE));
+	if (sweep)
+		engine_tick(e, T0, 1000000);
+	push(mk_net("dev1", T0 + 2 * T_HOUR, 0xaa, "81.2.69.142"));
+	ck_assert_uint_eq(sb.n, 2);
+	ck_assert_uint_eq(sb.v[1].count, 1);
+	ck_assert_uint_eq(sb.v[1].nurls, 0);
+	ck_assert_uint_eq(sb.v[1].nports, 1);
+}
+
+START_TEST(test_netjoin_lapsed_group_unswept)
+{
+	lapse_run(0);
+}
+END_TEST
+
+START_TEST(test_netjoin_lapsed_group_swept)
+{
+	lapse_run(1);
+}
+END_TEST
+
 START_TEST(test_netjoin_no_suppression)
 {
 	int	 i;
@@ -463,6 +503,8 @@ main(void)
 	tcase_add_test(tc, test_netjoin_suppression_interval_ends);
 	tcase_add_test(tc, test_netjoin_suppression_settles_by_watermark);
 	tcase_add_test(tc, test_netjoin_no_suppression);
+	tcase_add_test(tc, test_netjoin_lapsed_group_unswept);
+	tcase_add_test(tc, test_netjoin_lapsed_group_swept);
 	tcase_add_test(tc, test_netjoin_groups_by_remote_ip);
 	tcase_add_test(tc, test_netjoin_qualification);
 	tcase_add_test(tc, test_netjoin_missing_pid_and_sha1);

@@ -39,6 +39,8 @@ struct got {
 	uint64_t	 executions;
 	uint64_t	 hosts;
 	size_t		 nstatuses;
+	size_t		 nurls;
+	size_t		 nports;
 };
 
 struct sinkbuf {
@@ -88,6 +90,8 @@ sinkbuf_emit(void *arg, const struct alert *a)
 	g->executions = a->executions;
 	g->hosts = a->hosts;
 	g->nstatuses = a->nstatuses;
+	g->nurls = a->nurls;
+	g->nports = a->nports;
 }
 
 static inline struct alert_sink
