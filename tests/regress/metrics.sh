@@ -202,7 +202,7 @@ expect "output o: dropped" \
     "$(sample "$s" 'signetd_output_dropped_total{output="o"}')" eq 0
 
 # HELP and TYPE once per family, counters named *_total.
-"$PYTHON3" - "http://127.0.0.1:$mport/metrics" > "$LIB_TMP/fam.out" \
+if "$PYTHON3" - "http://127.0.0.1:$mport/metrics" > "$LIB_TMP/fam.out" \
     2>&1 <<'EOF'
 import re, sys, urllib.request
 text = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode()
@@ -225,7 +225,7 @@ for name, t in types.items():
 print("\n".join(bad) if bad else "%d families" % len(types))
 sys.exit(1 if bad else 0)
 EOF
-if [ $? -eq 0 ]; then
+then
 	ok "exposition format: $(cat "$LIB_TMP/fam.out")"
 else
 	bad "exposition format:"
@@ -241,7 +241,7 @@ expect "POST /metrics" "$("$PYTHON3" "$LIB_TMP/scrape.py" code POST \
 # Hostile scrapers: idle connections, one that stops mid-line, one with
 # 64 KiB of headers. A scrape next to them is answered at once; the big
 # request gets an error, not the metrics.
-"$PYTHON3" - "$mport" > "$LIB_TMP/hostile.out" 2>&1 <<'EOF'
+if "$PYTHON3" - "$mport" > "$LIB_TMP/hostile.out" 2>&1 <<'EOF'
 import socket, sys, time, urllib.request
 port = int(sys.argv[1])
 idle = [socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -264,7 +264,7 @@ print("scrape in %.2fs beside 11 hostile connections; big headers: %r"
       % (dt, answer[:12]))
 sys.exit(0 if ok else 1)
 EOF
-if [ $? -eq 0 ]; then
+then
 	ok "$(cat "$LIB_TMP/hostile.out")"
 else
 	bad "hostile scrapers:"
