@@ -82,8 +82,9 @@ static const struct metric_family f_waited_out = F_COUNTER(
 
 /* Alerts. */
 static const struct metric_family f_raised = F_COUNTER(
-    "alerts_raised_total", "Alerts the rules raised, by rule.", "rule",
-    NULL);
+    "alerts_raised_total",
+    "Alerts (and imageload window reports) the rules raised, by rule.",
+    "rule", NULL);
 static const struct metric_family f_alerts = F_COUNTER("alerts_total",
     "Alerts handed to the outputs, by rule and severity.", "rule",
     "severity", NULL);
