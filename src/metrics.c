@@ -27,6 +27,7 @@
 #include "rec.h"
 #include "xmalloc.h"
 
+/* A family; its label names end with NULL, which is not counted. */
 #define F_COUNTER(n, h, ...)	{ "signetd_" n, h, METRIC_COUNTER,	\
 	sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *) - 1, \
 	{ __VA_ARGS__ } }
@@ -229,7 +230,7 @@ metric_list_clear(struct metric_list *l)
 	metric_list_init(l);
 }
 
-/* One sample of family fam; the label values follow value, as many as fam has. */
+/* One sample of fam: its label values follow, as many as fam has labels. */
 void
 metric_add(struct metric_list *l, const struct metric_family *fam,
     uint64_t value, ...)

@@ -24,7 +24,6 @@
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
 #include "config.h"
@@ -54,7 +53,7 @@ struct metrics {
 	struct event_base	*base;		/* borrowed */
 	void			(*fill)(void *, struct metrics_sources *);
 	void			*arg;
-	struct metrics_server	*srv;		/* NULL: not serving */
+	struct metrics_server	*srv;		/* NULL: none */
 	struct event		*ev_period;
 	uint64_t		 accepts;	/* in this period */
 	struct metric_list	 list;
@@ -207,11 +206,11 @@ static void
 metrics_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct metrics		*m = arg;
-	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const struct evhttp_uri	*uri;
 	const char		*path = NULL;
 	struct evkeyvalq	*hdr = evhttp_request_get_output_headers(req);
 
-	if (uri != NULL)
+	if ((uri = evhttp_request_get_evhttp_uri(req)) != NULL)
 		path = evhttp_uri_get_path(uri);
 	if (path == NULL || strcmp(path, METRICS_PATH) != 0) {
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
@@ -324,8 +323,11 @@ metrics_reload(struct metrics *m, const struct conf *cf)
 		free(old);
 	}
 	if (srv == NULL) {
-		log_warnx("reload: %s; metrics %s", err, m->srv != NULL ?
-		    "still served as before" : "no longer served");
+		if (m->srv != NULL)
+			log_warnx("reload: %s; metrics still served on %s",
+			    err, m->srv->spec);
+		else
+			log_warnx("reload: %s; metrics not served", err);
 		return (-1);
 	}
 	metrics_server_free(m->srv);
