@@ -11,10 +11,12 @@
  * stops accepting, processes what connections have buffered, sends what
  * the rules still count, lets the network outputs deliver (or spool) what
  * they hold for at most stop_timeout, and exits 0; a second signal cuts
- * that short. SIGUSR1 logs the counters. SIGHUP reopens the output files,
- * for logrotate, and reads the configuration file again to replace the
- * enrich stage's allowlists, GeoIP databases and severities, all or
- * nothing; the rules keep their state.
+ * that short. SIGUSR1 logs the counters, the metrics first: the numbers
+ * that [metrics] listen serves over HTTP (metrics.h). SIGHUP reopens the
+ * output files, for logrotate, and reads the configuration file again to
+ * replace the enrich stage's allowlists, GeoIP databases and severities,
+ * all or nothing, and to start, move or stop the metrics server; the
+ * rules keep their state.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #include "enrich.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "output.h"
 #include "pipeline.h"
@@ -44,6 +47,7 @@ struct daemon {
 	struct engine		*engine;
 	struct pipeline		*pipe;
 	struct listeners	*lis;
+	struct metrics		*metrics;
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_usr1;
@@ -58,6 +62,7 @@ struct daemon {
 	uint64_t		 il_late;
 	uint64_t		 il_untracked;
 	uint64_t		 evicted;
+	int64_t			 start;		/* wall clock, µs */
 	int			 stopping;
 };
 
@@ -186,13 +191,33 @@ daemon_stats_cb(evutil_socket_t fd, short what, void *arg)
 	daemon_status(d);
 }
 
+/* What the metrics are read from, at each scrape or report. */
+static void
+daemon_metrics_cb(void *arg, struct metrics_sources *src)
+{
+	struct daemon	*d = arg;
+
+	src->pipe = d->pipe;
+	src->engine = d->engine;
+	src->enrich = d->enrich;
+	src->out = d->out;
+	src->lis = d->lis;
+	src->state_memory = d->conf->state_memory;
+	src->start = d->start;
+	src->now = daemon_clock();
+}
+
 static void
 daemon_print_stats(struct daemon *d)
 {
 	const struct pipeline_stats	*ps = pipeline_stats(d->pipe);
 	const struct listen_stats	*ls;
+	struct metrics_sources		 src;
 	size_t				 i;
 
+	memset(&src, 0, sizeof(src));
+	daemon_metrics_cb(d, &src);
+	metrics_print(&src, stderr);
 	fprintf(stderr, "signetd: messages %llu records %llu decoded %llu "
 	    "skipped %llu bytes %llu\n", (unsigned long long)ps->messages,
 	    (unsigned long long)ps->records,
@@ -258,14 +283,18 @@ daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	cf = conf_new();
-	if (conf_load(cf, file, stderr) > 0)
+	if (conf_load(cf, file, stderr) > 0) {
 		log_warnx("reload: %s has errors; nothing changed", file);
-	else if (enrich_reload(d->enrich, cf, stderr) == -1)
+		conf_free(cf);
+		return;
+	}
+	if (enrich_reload(d->enrich, cf, stderr) == -1)
 		log_warnx("reload: %s: the allowlists, GeoIP databases and "
 		    "severities in use are kept", file);
 	else
 		log_notice("reload: %s: allowlists, GeoIP databases and "
 		    "severities replaced", file);
+	(void)metrics_reload(d->metrics, cf);
 	conf_free(cf);
 	notify_ready("reloaded");
 }
@@ -344,6 +373,7 @@ daemon_free(struct daemon *d)
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
+	metrics_free(d->metrics);
 	listeners_free(d->lis);
 	pipeline_free(d->pipe);
 	engine_free(d->engine);
@@ -392,6 +422,13 @@ daemon_init(struct daemon *d, const struct conf *cf)
 		log_warnx("%s", err);
 		return (-1);
 	}
+	/* A metrics port that cannot be bound stops the start too. */
+	d->metrics = metrics_new(d->base, cf, daemon_metrics_cb, d, err,
+	    sizeof(err));
+	if (d->metrics == NULL) {
+		log_warnx("%s", err);
+		return (-1);
+	}
 	for (i = 0; i < listeners_count(d->lis); i++)
 		log_notice("listening: %s: %s", listeners_name(d->lis, i),
 		    listeners_describe(d->lis, i));
@@ -413,6 +450,7 @@ daemon_run(const struct conf *cf)
 	int		 rv = 1;
 
 	memset(&d, 0, sizeof(d));
+	d.start = daemon_clock();
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_init(&d, cf) == 0) {
 		notify_ready("running");

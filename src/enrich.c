@@ -404,6 +404,8 @@ enrich_emit_cb(void *arg, const struct alert *in)
 	int			 looked = 0;
 
 	e->st.alerts++;
+	if ((unsigned)in->rule < RULE_NRULES)
+		e->st.by_rule[in->rule]++;
 	a = *in;
 	memset(&a.geo, 0, sizeof(a.geo));
 	if (t->geo != NULL && a.has_net &&
@@ -419,6 +421,9 @@ enrich_emit_cb(void *arg, const struct alert *in)
 		(void)geoip_lookup(t->geo, &a.remote_ip, &a.geo);
 	a.severity = enrich_severity(e, t, &a);
 	e->st.sent++;
+	if ((unsigned)a.rule < RULE_NRULES &&
+	    (unsigned)a.severity < SEV_NSEVERITIES)
+		e->st.sent_by[a.rule][a.severity]++;
 	e->next.emit(e->next.arg, &a);
 }
 

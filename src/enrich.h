@@ -20,6 +20,8 @@
 struct enrich_stats {
 	uint64_t	alerts;		/* received from the rules */
 	uint64_t	sent;		/* handed on */
+	uint64_t	by_rule[RULE_NRULES];	/* received, per rule */
+	uint64_t	sent_by[RULE_NRULES][SEV_NSEVERITIES];
 	uint64_t	suppressed[ALLOW_NSCOPES][ALLOW_NKINDS];
 	uint64_t	escalated;	/* made critical by country or ASN */
 	uint64_t	reloads;

@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "enrich.h"
 #include "log.h"
+#include "metrics.h"
 #include "output.h"
 #include "pipeline.h"
 #include "replay.h"
@@ -98,13 +99,27 @@ main_config(const struct opts *o)
 	return (cf);
 }
 
+/*
+ * The metrics in their log form (the numbers a scrape of the daemon
+ * would show), then the summary lines.
+ */
 static void
 main_report(const struct replay_stats *rs, struct pipeline *p,
     struct engine *e, const struct enrich *en, struct outputs *out,
-    int64_t drain)
+    const struct conf *cf, int64_t start, int64_t drain)
 {
 	const struct pipeline_stats	*ps = pipeline_stats(p);
+	struct metrics_sources		 src;
 
+	memset(&src, 0, sizeof(src));
+	src.pipe = p;
+	src.engine = e;
+	src.enrich = en;
+	src.out = out;
+	src.state_memory = cf->state_memory;
+	src.start = start;
+	src.now = wallclock_us();
+	metrics_print(&src, stderr);
 	fprintf(stderr, "signetd: replay: lines %llu messages %llu "
 	    "records %llu decoded %llu skipped %llu bytes %llu\n",
 	    (unsigned long long)rs->lines,
@@ -138,7 +153,7 @@ main_replay(const struct opts *o, const struct conf *cf)
 	struct replay_stats	 rs;
 	struct sipkey		 sk;
 	char			 err[512];
-	int64_t			 drain;
+	int64_t			 drain, start = wallclock_us();
 	int			 rv;
 
 	if (strcmp(o->replay, "-") != 0 && access(o->replay, R_OK) == -1) {
@@ -171,7 +186,7 @@ main_replay(const struct opts *o, const struct conf *cf)
 	if (outputs_flush(out) == -1)
 		rv = -1;
 	drain = outputs_drain(out, cf->stop_timeout);
-	main_report(&rs, p, e, en, out, drain);
+	main_report(&rs, p, e, en, out, cf, start, drain);
 	pipeline_free(p);
 	engine_free(e);
 	enrich_free(en);

@@ -60,6 +60,7 @@ pipeline_record_cb(void *arg, const struct fields *f)
 	}
 	p->st.decoded[p->rec.kind]++;
 	p->st.by_source[p->rec.source]++;
+	p->st.by_source_kind[p->rec.source][p->rec.kind]++;
 	engine_push(p->engine, &p->rec, p->now, p->live);
 }
 

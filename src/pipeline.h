@@ -19,6 +19,7 @@ struct pipeline_stats {
 	uint64_t	records;		/* records found in messages */
 	uint64_t	decoded[REC_NKINDS];
 	uint64_t	by_source[SRC_NSOURCES];
+	uint64_t	by_source_kind[SRC_NSOURCES][REC_NKINDS];
 	uint64_t	skipped[SKIP_NREASONS];
 };
 
