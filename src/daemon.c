@@ -236,6 +236,31 @@ daemon_usr1_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Options of cf that need a restart are set back to the running values;
+ * each is logged as a warning, as it means an edit not in force yet.
+ */
+static void
+daemon_keep_running(struct daemon *d, struct conf *cf)
+{
+	FILE	*fp;
+	char	*buf = NULL, *line, *next;
+	size_t	 len = 0;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		(void)conf_keep_running(cf, d->conf, stderr);
+		return;
+	}
+	(void)conf_keep_running(cf, d->conf, fp);
+	fclose(fp);
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+	}
+	free(buf);
+}
+
+/*
  * The new configuration, read and checked as signetd -t does (each
  * problem on stderr as file:line), with the options that need a restart
  * set back to their running values; NULL if it has errors.
@@ -250,7 +275,7 @@ daemon_reload_read(struct daemon *d, const char *file)
 		conf_free(cf);
 		return (NULL);
 	}
-	(void)conf_keep_running(cf, d->conf, stderr);
+	daemon_keep_running(d, cf);
 	return (cf);
 }
 
