@@ -1082,6 +1082,32 @@ output_can_carry(const struct output *o, const struct conf_output *co)
 	    output_streq(co->spool, p->spool));
 }
 
+/*
+ * A spool is one writer's: a new instance may not open the directory of
+ * one that runs, or of a removed one still delivering, unless it takes
+ * that one's queue over. -1, with the reason in err, if it would.
+ */
+static int
+outputs_spool_busy(const struct outputs *os, const struct conf_output *co,
+    char *err, size_t errlen)
+{
+	const struct output	*o;
+	size_t			 i;
+
+	if (co->spool == NULL)
+		return (0);
+	for (i = 0; i < os->n + os->nold; i++) {
+		o = i < os->n ? os->v[i] : os->old[i - os->n];
+		if (o->q == NULL || !output_streq(o->co->spool, co->spool))
+			continue;
+		snprintf(err, errlen, "output %s: spool %s is in use by "
+		    "output %s%s", co->name, co->spool, o->name, i < os->n ?
+		    "" : " until it has delivered what it holds");
+		return (-1);
+	}
+	return (0);
+}
+
 void
 outputs_abort(struct outputs_next *nx)
 {
@@ -1112,6 +1138,7 @@ outputs_prepare(struct outputs *os, const struct conf *cf, char *err,
 	const struct conf_output *co;
 	struct output		*old;
 	size_t			 i;
+	int			 carry;
 
 	nx = xcalloc(1, sizeof(*nx));
 	nx->v = xcalloc(cf->noutputs + 1, sizeof(*nx->v));
@@ -1125,9 +1152,13 @@ outputs_prepare(struct outputs *os, const struct conf *cf, char *err,
 			nx->v[i] = old;
 			continue;
 		}
+		carry = old != NULL && output_can_carry(old, co);
+		if (!carry && outputs_spool_busy(os, co, err, errlen) == -1) {
+			outputs_abort(nx);
+			return (NULL);
+		}
 		nx->v[i] = xcalloc(1, sizeof(*nx->v[i]));
-		if (output_open(os, nx->v[i], old != NULL &&
-		    output_can_carry(old, co), co, err, errlen) == -1) {
+		if (output_open(os, nx->v[i], carry, co, err, errlen) == -1) {
 			outputs_abort(nx);
 			return (NULL);
 		}

@@ -658,6 +658,56 @@ START_TEST(test_output_reload)
 }
 END_TEST
 
+/*
+ * A spool has one writer: a reload may hand it to the replacement of its
+ * output, but not open it for another while it is in use.
+ */
+START_TEST(test_output_reload_spool)
+{
+	struct event_base	*base;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct outputs_next	*nx;
+	struct alert		 a;
+	char			 dir[] = "/tmp/check_output.XXXXXX", err[256];
+	char			 cmd[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(base = event_base_new());
+	o = (struct conf_output){ .name = "h1", .type = OUT_WEBHOOK,
+	    .format = FMT_JSON, .url = "http://127.0.0.1:9/", .batch = 1,
+	    .queue_size = 10, .spool = dir, .spool_max = 1 << 20,
+	    .max_retries = 1, .max_age = INT64_C(1) << 40,
+	    .backoff_min = 1000000, .backoff_max = 1000000,
+	    .connect_timeout = 1000000, .request_timeout = 1000000,
+	    .retry_after_max = 1000000, .line = 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, base, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	ck_assert_uint_eq(outputs_stats(os, 0)->depth, 1);
+
+	o.name = "h2";
+	ck_assert_ptr_null(outputs_prepare(os, &c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "is in use by output h1"));
+	o.name = "h1";
+	o.format = FMT_SLACK;
+	ck_assert_ptr_null(outputs_prepare(os, &c, err, sizeof(err)));
+	o.format = FMT_JSON;
+	o.max_retries = 7;
+	nx = outputs_prepare(os, &c, err, sizeof(err));
+	ck_assert_msg(nx != NULL, "%s", err);
+	outputs_commit(os, nx, 1000000);
+	ck_assert_uint_eq(outputs_stats(os, 0)->depth, 1);
+	outputs_free(os);
+	event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -680,6 +730,7 @@ main(void)
 	tcase_add_test(tc, test_output_check);
 	tcase_add_test(tc, test_output_reopen);
 	tcase_add_test(tc, test_output_reload);
+	tcase_add_test(tc, test_output_reload_spool);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
