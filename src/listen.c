@@ -662,7 +662,8 @@ listen_conf_find(const struct conf *cf, const char *name)
 /*
  * One section of the new configuration: the running listener goes on
  * when only settings changed (a TLS one gets a new context, its files
- * read again); otherwise a new listener is opened, on the running
+ * read again; if they cannot be and the section is unchanged, it keeps
+ * the one it has); otherwise a new listener is opened, on the running
  * sockets where the addresses are the same, on new ones elsewhere.
  */
 static int
@@ -682,11 +683,15 @@ listeners_prepare_one(struct listeners *ls, const struct conf *cur,
 			return (0);
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.name = o->name;
-		if (listen_tcp_tls(&tmp, cl, err, errlen) == -1) {
-			SSL_CTX_free(tmp.tls);
-			return (-1);
+		if (listen_tcp_tls(&tmp, cl, err, errlen) == 0) {
+			nx->tls[i] = tmp.tls;
+			return (0);
 		}
-		nx->tls[i] = tmp.tls;
+		SSL_CTX_free(tmp.tls);
+		if (nx->change[i] != LISTEN_SAME)
+			return (-1);
+		/* Say, but go on: the files may be root's, and we not. */
+		log_warnx("%s; the certificate in use stays", err);
 		return (0);
 	}
 	nx->v[i] = xcalloc(1, sizeof(*nx->v[i]));

@@ -1272,6 +1272,49 @@ START_TEST(test_listen_reload)
 }
 END_TEST
 
+/*
+ * A TLS listener reads its files again on a reload. If they are gone,
+ * an unchanged section keeps the certificate in use (the daemon may no
+ * longer be allowed to read them); a changed one fails the reload.
+ */
+START_TEST(test_listen_reload_tls)
+{
+	struct conf_listen	*s, v;
+	struct conf		 cur;
+	SSL_CTX			*ctx;
+	SSL			*ssl;
+	FILE			*tmp;
+	char			 err[256] = "", *text;
+	int			 fd, saved;
+
+	if (!make_cert())
+		return;
+	s = tls_add();
+	start();
+	memset(&cur, 0, sizeof(cur));
+	cur.listens = lc;
+	cur.nlistens = 1;
+	v = *s;
+	ck_assert_msg(reload(&cur, &v, 1, err, sizeof(err)) != NULL, "%s",
+	    err);
+	ck_assert_int_eq(unlink(certfile), 0);
+	saved = stderr_begin(&tmp);
+	ck_assert_ptr_nonnull(reload(&cur, &v, 1, err, sizeof(err)));
+	text = stderr_end(tmp, saved);
+	ck_assert_msg(strstr(text, "the certificate in use stays") != NULL,
+	    "%s", text);
+	v.handshake_timeout = 2 * T_SEC;
+	ck_assert_ptr_null(reload(&cur, &v, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "cert_file"));
+	ctx = client_ctx(NULL, NULL);
+	ssl = tls_connect(ctx, s->port, &fd);
+	tls_send(ssl, "5 hello");
+	ck_assert_uint_eq(wait_for(&pst()->messages, 1), 1);
+	tls_close(ssl, fd);
+	SSL_CTX_free(ctx);
+}
+END_TEST
+
 
 static Suite *
 listen_suite(void)
@@ -1303,6 +1346,7 @@ listen_suite(void)
 	tcase_add_test(tc, test_listen_log_drops);
 	tcase_add_test(tc, test_listen_conf_change);
 	tcase_add_test(tc, test_listen_reload);
+	tcase_add_test(tc, test_listen_reload_tls);
 	tcase_add_test(tc, test_listen_tls);
 	tcase_add_test(tc, test_listen_tls_plain_client);
 	tcase_add_test(tc, test_listen_tls_handshake_timeout);
