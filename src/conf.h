@@ -210,6 +210,15 @@ int		 conf_parse_size(const char *, uint64_t *);
 int		 conf_parse_hostport(const char *, struct in6_addr *,
 		    uint16_t *);
 
+/* Reload: compare sections, keep what needs a restart (see config.c). */
+int		 conf_keep_running(struct conf *, const struct conf *, FILE *);
+int		 conf_listen_equal(const struct conf_listen *,
+		    const struct conf_listen *);
+int		 conf_output_equal(const struct conf_output *,
+		    const struct conf_output *);
+struct conf_output *conf_output_dup(const struct conf_output *);
+void		 conf_output_free(struct conf_output *);
+
 /* The option table, for tests that check the docs name every option. */
 size_t		 conf_option_count(void);
 const char	*conf_option_name(size_t);

@@ -265,49 +265,49 @@ static const struct conf_option conf_options[] = {
 	    C(allow_root), 0, NULL, 0, NULL, 0,
 	    "live mode: keep running as root when no user is set" },
 
-	{ SEC_LISTEN, "proto", T_ENUM, NULL, NULL, NULL, 0,
+	{ SEC_LISTEN, "proto", T_ENUM, NULL, NULL, NULL, 1,
 	    L(proto), 0, conf_listen_protos, 0, NULL, 0,
 	    "udp, tcp or tls (required)" },
 	{ SEC_LISTEN, "address", T_ADDR_LIST, "127.0.0.1, ::1",
-	    "1", CONF_STR(CONF_MAX_ADDRS), 0,
+	    "1", CONF_STR(CONF_MAX_ADDRS), 1,
 	    L(addresses), L(naddresses), NULL, 0, NULL, 0,
 	    "literal IPv4 or IPv6 addresses to listen on; 0.0.0.0 and :: "
 	    "for all" },
-	{ SEC_LISTEN, "port", T_PORT, "5514", "1", "65535", 0,
+	{ SEC_LISTEN, "port", T_PORT, "5514", "1", "65535", 1,
 	    L(port), 0, NULL, 0, NULL, 0,
 	    "port, on every address" },
-	{ SEC_LISTEN, "allow", T_CIDR_LIST, NULL, NULL, NULL, 0,
+	{ SEC_LISTEN, "allow", T_CIDR_LIST, NULL, NULL, NULL, 1,
 	    L(allow), 0, NULL, 0, NULL, 0,
 	    "senders in these prefixes may send; when not set, every sender" },
-	{ SEC_LISTEN, "max_connections", T_UINT, "1024", "1", "1000000", 0,
+	{ SEC_LISTEN, "max_connections", T_UINT, "1024", "1", "1000000", 1,
 	    L(max_connections), 0, NULL, P_STREAM, NULL, 0,
 	    "connections open at once; more are closed at accept" },
-	{ SEC_LISTEN, "max_per_source", T_UINT, "64", "1", "1000000", 0,
+	{ SEC_LISTEN, "max_per_source", T_UINT, "64", "1", "1000000", 1,
 	    L(max_per_source), 0, NULL, P_STREAM, NULL, 0,
 	    "connections open at once from one sender address" },
-	{ SEC_LISTEN, "idle_timeout", T_DURATION, "5m", "1s", "1d", 0,
+	{ SEC_LISTEN, "idle_timeout", T_DURATION, "5m", "1s", "1d", 1,
 	    L(idle_timeout), 0, NULL, P_STREAM, NULL, 0,
 	    "a connection that sends nothing for this long is closed" },
-	{ SEC_LISTEN, "rcvbuf", T_SIZE, "4M", "0", "1G", 0,
+	{ SEC_LISTEN, "rcvbuf", T_SIZE, "4M", "0", "1G", 1,
 	    L(rcvbuf), 0, NULL, BIT(PROTO_UDP), NULL, 0,
 	    "socket receive buffer; 0 keeps the kernel's default" },
-	{ SEC_LISTEN, "cert_file", T_FILE, NULL, NULL, NULL, 0,
+	{ SEC_LISTEN, "cert_file", T_FILE, NULL, NULL, NULL, 1,
 	    L(cert_file), 0, NULL, P_TLS, "proto", P_TLS,
 	    "PEM certificate chain of the server, its own first "
 	    "(required)" },
-	{ SEC_LISTEN, "key_file", T_FILE, NULL, NULL, NULL, 0,
+	{ SEC_LISTEN, "key_file", T_FILE, NULL, NULL, NULL, 1,
 	    L(key_file), 0, NULL, P_TLS, "proto", P_TLS,
 	    "PEM private key of cert_file (required)" },
-	{ SEC_LISTEN, "ca_file", T_FILE, NULL, NULL, NULL, 0,
+	{ SEC_LISTEN, "ca_file", T_FILE, NULL, NULL, NULL, 1,
 	    L(ca_file), 0, NULL, P_TLS, "client_cert",
 	    BIT(CLIENT_CERT_OPTIONAL) | BIT(CLIENT_CERT_REQUIRE),
 	    "PEM certificates of the CAs that client certificates must "
 	    "chain to" },
-	{ SEC_LISTEN, "client_cert", T_ENUM, "none", NULL, NULL, 0,
+	{ SEC_LISTEN, "client_cert", T_ENUM, "none", NULL, NULL, 1,
 	    L(client_cert), 0, conf_client_certs, P_TLS, NULL, 0,
 	    "none, optional or require: whether a client must show a "
 	    "certificate signed by ca_file" },
-	{ SEC_LISTEN, "handshake_timeout", T_DURATION, "10s", "1s", "5m", 0,
+	{ SEC_LISTEN, "handshake_timeout", T_DURATION, "10s", "1s", "5m", 1,
 	    L(handshake_timeout), 0, NULL, P_TLS, NULL, 0,
 	    "a TLS handshake not done in this time is given up" },
 
@@ -338,7 +338,7 @@ static const struct conf_option conf_options[] = {
 	    "T: a group with fewer executions in a window is reported" },
 	{ SEC_IMAGELOAD, "statuses", T_STRING_LIST,
 	    "Invalid, Expired, Revoked, Untrusted",
-	    "1", CONF_STR(CONF_MAX_STATUSES), 1,
+	    "1", CONF_STR(CONF_MAX_STATUSES), 0,
 	    C(statuses), C(nstatuses), NULL, 0, NULL, 0,
 	    "signature statuses that make an image load qualify" },
 
@@ -1431,49 +1431,57 @@ conf_defaults(struct conf *c, enum conf_section sec, size_t idx)
 	}
 }
 
+/* Free what option o owns at base, and leave it empty. */
+static void
+conf_value_free(const struct conf_option *o, char *base)
+{
+	struct conf_list	*l;
+	char			**v;
+	size_t			*np, i;
+
+	switch (o->type) {
+	case T_STRING:
+	case T_FILE:
+	case T_MMDB:
+		free(*(char **)(base + o->off));
+		*(char **)(base + o->off) = NULL;
+		break;
+	case T_LIST:
+		l = (struct conf_list *)(base + o->off);
+		for (i = 0; i < l->n; i++)
+			free(l->v[i]);
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+		break;
+	case T_CIDR_LIST:
+		cidr_list_clear((struct cidr_list *)(base + o->off));
+		break;
+	case T_STRING_LIST:
+	case T_ADDR_LIST:
+	case T_LINE_LIST:
+		v = (char **)(base + o->off);
+		np = (size_t *)(base + o->noff);
+		for (i = 0; i < *np; i++) {
+			free(v[i]);
+			v[i] = NULL;
+		}
+		*np = 0;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Free what the options of section sec, living at base, own. */
 static void
 conf_values_free(enum conf_section sec, char *base)
 {
 	const struct conf_option	*o;
-	struct conf_list		*l;
-	char				**v;
-	size_t				*np, i;
 
-	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++) {
-		if (o->sec != sec)
-			continue;
-		switch (o->type) {
-		case T_STRING:
-		case T_FILE:
-		case T_MMDB:
-			free(*(char **)(base + o->off));
-			*(char **)(base + o->off) = NULL;
-			break;
-		case T_LIST:
-			l = (struct conf_list *)(base + o->off);
-			for (i = 0; i < l->n; i++)
-				free(l->v[i]);
-			free(l->v);
-			l->v = NULL;
-			l->n = 0;
-			break;
-		case T_CIDR_LIST:
-			cidr_list_clear((struct cidr_list *)(base + o->off));
-			break;
-		case T_STRING_LIST:
-		case T_ADDR_LIST:
-		case T_LINE_LIST:
-			v = (char **)(base + o->off);
-			np = (size_t *)(base + o->noff);
-			for (i = 0; i < *np; i++)
-				free(v[i]);
-			*np = 0;
-			break;
-		default:
-			break;
-		}
-	}
+	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++)
+		if (o->sec == sec)
+			conf_value_free(o, base);
 }
 
 /* Append an element of kind k with its defaults; returns its index. */
@@ -2524,4 +2532,269 @@ conf_dump(const struct conf *c, FILE *fp)
 			for (i = 0; i < *conf_named_count(c, k); i++)
 				conf_dump_section(c, sec, i, fp);
 	}
+}
+
+/* --- reload: what changed, and what must wait for a restart --------- */
+
+static int
+conf_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+static int
+conf_cidrs_equal(const struct cidr_list *a, const struct cidr_list *b)
+{
+	size_t	 i;
+
+	if (a->n != b->n)
+		return (0);
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].plen != b->v[i].plen || memcmp(&a->v[i].net,
+		    &b->v[i].net, sizeof(a->v[i].net)) != 0)
+			return (0);
+	return (1);
+}
+
+static int
+conf_strv_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t	 i;
+
+	if (na != nb)
+		return (0);
+	for (i = 0; i < na; i++)
+		if (!conf_str_equal(a[i], b[i]))
+			return (0);
+	return (1);
+}
+
+/* Bytes of a scalar option's value; 0 for the others. */
+static size_t
+conf_scalar_size(const struct conf_option *o)
+{
+	switch (o->type) {
+	case T_BOOL:
+	case T_ENUM:
+		return (sizeof(int));
+	case T_DURATION:
+		return (sizeof(int64_t));
+	case T_SIZE:
+	case T_UINT:
+		return (sizeof(uint64_t));
+	case T_PORT:
+		return (sizeof(uint16_t));
+	default:
+		return (0);
+	}
+}
+
+/* Does option o hold the same value at a and at b? */
+static int
+conf_value_equal(const struct conf_option *o, const char *a, const char *b)
+{
+	const struct conf_list	*la, *lb;
+	size_t			 na, nb, sz;
+
+	if ((sz = conf_scalar_size(o)) > 0)
+		return (memcmp(a + o->off, b + o->off, sz) == 0);
+	switch (o->type) {
+	case T_STRING:
+	case T_FILE:
+	case T_MMDB:
+		return (conf_str_equal(*(char *const *)(a + o->off),
+		    *(char *const *)(b + o->off)));
+	case T_CIDR_LIST:
+		return (conf_cidrs_equal((const struct cidr_list *)(a +
+		    o->off), (const struct cidr_list *)(b + o->off)));
+	case T_LIST:
+		la = (const struct conf_list *)(a + o->off);
+		lb = (const struct conf_list *)(b + o->off);
+		return (conf_strv_equal(la->v, la->n, lb->v, lb->n));
+	default:
+		memcpy(&na, a + o->noff, sizeof(na));
+		memcpy(&nb, b + o->noff, sizeof(nb));
+		return (conf_strv_equal((char *const *)(a + o->off), na,
+		    (char *const *)(b + o->off), nb));
+	}
+}
+
+/* Option o's value at src, copied over the one at dst. */
+static void
+conf_value_copy(const struct conf_option *o, char *dst, const char *src)
+{
+	const struct conf_list	*ls;
+	struct conf_list	*ld;
+	char			*s, **dv;
+	char *const		*sv;
+	size_t			 i, n, sz;
+
+	conf_value_free(o, dst);
+	if ((sz = conf_scalar_size(o)) > 0) {
+		memcpy(dst + o->off, src + o->off, sz);
+		return;
+	}
+	switch (o->type) {
+	case T_STRING:
+	case T_FILE:
+	case T_MMDB:
+		s = *(char *const *)(src + o->off);
+		*(char **)(dst + o->off) = s != NULL ? xstrdup(s) : NULL;
+		break;
+	case T_CIDR_LIST:
+		cidr_list_copy((struct cidr_list *)(dst + o->off),
+		    (const struct cidr_list *)(src + o->off));
+		break;
+	case T_LIST:
+		ls = (const struct conf_list *)(src + o->off);
+		ld = (struct conf_list *)(dst + o->off);
+		if (ls->n > 0)
+			ld->v = xreallocarray(NULL, ls->n, sizeof(*ld->v));
+		for (i = 0; i < ls->n; i++)
+			ld->v[i] = xstrdup(ls->v[i]);
+		ld->n = ls->n;
+		break;
+	default:
+		memcpy(&n, src + o->noff, sizeof(n));
+		sv = (char *const *)(src + o->off);
+		dv = (char **)(dst + o->off);
+		for (i = 0; i < n; i++)
+			dv[i] = xstrdup(sv[i]);
+		memcpy(dst + o->noff, &n, sizeof(n));
+		break;
+	}
+}
+
+/* Do two elements of a named section hold the same settings? */
+static int
+conf_element_equal(const struct conf_named *k, const char *a, const char *b)
+{
+	const struct conf_option	*o;
+
+	if (!conf_str_equal(conf_named_name(k, a), conf_named_name(k, b)))
+		return (0);
+	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++)
+		if (o->sec == k->sec && !conf_value_equal(o, a, b))
+			return (0);
+	return (1);
+}
+
+/* A reload compares sections by name and settings, not by line. */
+int
+conf_listen_equal(const struct conf_listen *a, const struct conf_listen *b)
+{
+	return (conf_element_equal(conf_named_of(SEC_LISTEN),
+	    (const char *)a, (const char *)b));
+}
+
+int
+conf_output_equal(const struct conf_output *a, const struct conf_output *b)
+{
+	return (conf_element_equal(conf_named_of(SEC_OUTPUT),
+	    (const char *)a, (const char *)b));
+}
+
+/*
+ * A deep copy of an [output NAME] section, so that an output can outlive
+ * the configuration it was made from (a reload frees the old one).
+ */
+struct conf_output *
+conf_output_dup(const struct conf_output *co)
+{
+	const struct conf_option	*o;
+	struct conf_output		*d;
+
+	d = xcalloc(1, sizeof(*d));
+	d->name = co->name != NULL ? xstrdup(co->name) : NULL;
+	d->line = co->line;
+	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++)
+		if (o->sec == SEC_OUTPUT)
+			conf_value_copy(o, (char *)d, (const char *)co);
+	return (d);
+}
+
+void
+conf_output_free(struct conf_output *co)
+{
+	if (co == NULL)
+		return;
+	conf_values_free(SEC_OUTPUT, (char *)co);
+	free(co->name);
+	free(co);
+}
+
+/* The element of cur with the name of next's element e, or NULL. */
+static const char *
+conf_named_match(const struct conf *cur, const struct conf_named *k,
+    const char *e)
+{
+	const char	*name = conf_named_name(k, e), *c;
+	size_t		 i;
+
+	for (i = 0; i < *conf_named_count(cur, k); i++) {
+		c = conf_named_at(cur, k, i);
+		if (conf_str_equal(conf_named_name(k, c), name))
+			return (c);
+	}
+	return (NULL);
+}
+
+/* Option o of next at dst, if it changed, is set back to cur's at src. */
+static int
+conf_keep_one(const struct conf_option *o, const char *where, char *dst,
+    const char *src, FILE *fp)
+{
+	if (conf_value_equal(o, dst, src))
+		return (0);
+	if (fp != NULL)
+		fprintf(fp, "reload: %s %s changed; it takes effect at "
+		    "restart\n", where, o->key);
+	conf_value_copy(o, dst, src);
+	return (1);
+}
+
+/*
+ * Before a reload swaps next in for cur: every option that cannot
+ * change without a restart (reload 0 in the table) and that next sets
+ * differently is reported on fp and set back to cur's value, so that
+ * next says what the daemon runs with. In a named section, only an
+ * element of the same name and kind in both is compared; one that is
+ * new takes its values as they are. Returns how many were set back.
+ */
+int
+conf_keep_running(struct conf *next, const struct conf *cur, FILE *fp)
+{
+	const struct conf_option	*o, *sel;
+	const struct conf_named		*k;
+	const char			*c;
+	char				 where[CONF_SECNAME_MAX + 32], *e;
+	size_t				 i;
+	int				 n = 0;
+
+	for (o = conf_options; o < conf_options + CONF_NOPTIONS; o++) {
+		if (o->reload)
+			continue;
+		if ((k = conf_named_of(o->sec)) == NULL) {
+			snprintf(where, sizeof(where), "[%s]",
+			    conf_section_names[o->sec]);
+			n += conf_keep_one(o, where, (char *)next,
+			    (const char *)cur, fp);
+			continue;
+		}
+		sel = k->select != NULL ? conf_find(k->sec, k->select) : NULL;
+		for (i = 0; i < *conf_named_count(next, k); i++) {
+			e = conf_named_at(next, k, i);
+			if ((c = conf_named_match(cur, k, e)) == NULL ||
+			    (sel != NULL && conf_enum_value(sel, e) !=
+			    conf_enum_value(sel, c)) ||
+			    !conf_applies(o, k, e))
+				continue;
+			snprintf(where, sizeof(where), "[%s %s]",
+			    conf_section_names[o->sec], conf_named_name(k, e));
+			n += conf_keep_one(o, where, e, c, fp);
+		}
+	}
+	return (n);
 }

@@ -13,10 +13,8 @@
  * they hold for at most stop_timeout, and exits 0; a second signal cuts
  * that short. SIGUSR1 logs the counters, the metrics first: the numbers
  * that [metrics] listen serves over HTTP (metrics.h). SIGHUP reopens the
- * output files, for logrotate, and reads the configuration file again to
- * replace the enrich stage's allowlists, GeoIP databases and severities,
- * all or nothing, and to start, move or stop the metrics server; the
- * rules keep their state.
+ * output files, for logrotate, and reloads the configuration file, all
+ * or nothing (see daemon_reload()); the rules keep their state.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -38,9 +36,10 @@
 #include "pipeline.h"
 #include "priv.h"
 #include "siphash.h"
+#include "xmalloc.h"
 
 struct daemon {
-	const struct conf	*conf;		/* borrowed */
+	struct conf		*conf;		/* owned; a reload replaces it */
 	struct event_base	*base;
 	struct outputs		*out;
 	struct enrich		*enrich;
@@ -261,42 +260,153 @@ daemon_usr1_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Options of cf that need a restart are set back to the running values;
+ * each is logged as a warning, as it means an edit not in force yet.
+ */
+static void
+daemon_keep_running(struct daemon *d, struct conf *cf)
+{
+	FILE	*fp;
+	char	*buf = NULL, *line, *next;
+	size_t	 len = 0;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		(void)conf_keep_running(cf, d->conf, stderr);
+		return;
+	}
+	(void)conf_keep_running(cf, d->conf, fp);
+	fclose(fp);
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+	}
+	free(buf);
+}
+
+/*
+ * The new configuration, read and checked as signetd -t does (each
+ * problem on stderr as file:line), with the options that need a restart
+ * set back to their running values; NULL if it has errors.
+ */
+static struct conf *
+daemon_reload_read(struct daemon *d, const char *file)
+{
+	struct conf	*cf = conf_new();
+
+	if (conf_load(cf, file, stderr) > 0 ||
+	    outputs_check(cf, stderr) > 0) {
+		conf_free(cf);
+		return (NULL);
+	}
+	daemon_keep_running(d, cf);
+	return (cf);
+}
+
+/* The timers whose interval a reload may change. */
+static void
+daemon_retime(struct daemon *d, const struct conf *cf)
+{
+	struct timeval	 tv;
+
+	if (cf->tick != d->conf->tick) {
+		tv = daemon_tv(cf->tick);
+		event_del(d->ev_tick);
+		event_add(d->ev_tick, &tv);
+	}
+	if (cf->stats_interval != d->conf->stats_interval) {
+		tv = daemon_tv(cf->stats_interval);
+		event_del(d->ev_stats);
+		event_add(d->ev_stats, &tv);
+	}
+}
+
+/*
+ * Nothing can fail any more: swap the new configuration in. Outputs
+ * first, so that what removed listeners still hold is processed into
+ * the new set; then the rules' options, the timers, and the old
+ * configuration goes (nothing points into it now: every component
+ * copied what it keeps).
+ */
+static void
+daemon_reload_commit(struct daemon *d, struct conf *cf,
+    struct outputs_next *on, struct listeners_next *ln)
+{
+	outputs_commit(d->out, on, cf->stop_timeout);
+	listeners_commit(d->lis, ln);
+	engine_reconf(d->engine, cf);
+	daemon_retime(d, cf);
+	/* A metrics address that cannot be bound keeps the old one. */
+	(void)metrics_reload(d->metrics, cf);
+	conf_free(d->conf);
+	d->conf = cf;
+}
+
+/*
+ * Reload the configuration file, all or nothing. It is read and checked
+ * in full; then everything it needs is made beside what runs (outputs
+ * opened, listeners bound, allowlists and GeoIP databases loaded), and
+ * only when all of that worked is it swapped in. On any error what runs
+ * stays as it is. Returns 0, or -1 when the old configuration stays.
+ */
+static int
+daemon_reload(struct daemon *d)
+{
+	struct conf		*cf;
+	struct outputs_next	*on = NULL;
+	struct listeners_next	*ln = NULL;
+	char			*file, err[512];
+
+	if (d->conf->file == NULL) {
+		log_notice("SIGHUP: no configuration file, nothing to reload");
+		return (0);
+	}
+	file = xstrdup(d->conf->file);
+	if ((cf = daemon_reload_read(d, file)) == NULL)
+		goto fail;
+	if ((on = outputs_prepare(d->out, cf, err, sizeof(err))) == NULL ||
+	    (ln = listeners_prepare(d->lis, d->conf, cf, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", file, err);
+		goto fail;
+	}
+	/* The last step that may fail; it swaps its tables in itself. */
+	if (enrich_reload(d->enrich, cf, stderr) == -1)
+		goto fail;
+	daemon_reload_commit(d, cf, on, ln);
+	log_notice("reload: %s: new configuration in force", file);
+	free(file);
+	return (0);
+fail:
+	outputs_abort(on);
+	listeners_abort(ln);
+	conf_free(cf);
+	log_warnx("reload: %s has errors; nothing changed", file);
+	free(file);
+	return (-1);
+}
+
+/*
  * SIGHUP: output files are reopened, so that logrotate can move them
- * away. Then the configuration file is read again; if it loads clean, the
- * enrich stage's tables are built from it (list files read, databases
- * opened) and swapped in. Any failure keeps what is in use. Other options
- * are read only at start.
+ * away; then the configuration is reloaded. Not while stopping: the
+ * stop drains with the configuration it started with.
  */
 static void
 daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	const char	*file = d->conf->file;
-	struct conf	*cf;
 
+	if (d->stopping) {
+		log_notice("SIGHUP: stopping, not reloading");
+		return;
+	}
+	/* The reload starts here ... */
 	notify_reloading();
 	log_notice("SIGHUP: reopening output files");
 	outputs_reopen(d->out);
-	if (file == NULL) {
-		log_notice("SIGHUP: no configuration file, nothing to reload");
-		notify_ready("reloaded");
-		return;
-	}
-	cf = conf_new();
-	if (conf_load(cf, file, stderr) > 0) {
-		log_warnx("reload: %s has errors; nothing changed", file);
-		conf_free(cf);
-		return;
-	}
-	if (enrich_reload(d->enrich, cf, stderr) == -1)
-		log_warnx("reload: %s: the allowlists, GeoIP databases and "
-		    "severities in use are kept", file);
-	else
-		log_notice("reload: %s: allowlists, GeoIP databases and "
-		    "severities replaced", file);
-	(void)metrics_reload(d->metrics, cf);
-	conf_free(cf);
+	(void)daemon_reload(d);
 	notify_ready("reloaded");
+	/* ... and ends here, whether it took effect or not. */
 }
 
 /*
@@ -381,11 +491,12 @@ daemon_free(struct daemon *d)
 	outputs_free(d->out);
 	if (d->base != NULL)
 		event_base_free(d->base);
+	conf_free(d->conf);
 }
 
 /* Build everything, or say what failed. */
 static int
-daemon_init(struct daemon *d, const struct conf *cf)
+daemon_init(struct daemon *d, struct conf *cf)
 {
 	struct alert_sink	 sink = { daemon_emit_cb, d };
 	struct sipkey		 sk;
@@ -442,8 +553,9 @@ daemon_init(struct daemon *d, const struct conf *cf)
 	return (0);
 }
 
+/* Run the daemon on configuration cf, which it owns from now on. */
 int
-daemon_run(const struct conf *cf)
+daemon_run(struct conf *cf)
 {
 	struct daemon	 d;
 	int64_t		 us;
@@ -455,7 +567,7 @@ daemon_run(const struct conf *cf)
 	if (daemon_init(&d, cf) == 0) {
 		notify_ready("running");
 		(void)event_base_dispatch(d.base);
-		us = outputs_drain(d.out, cf->stop_timeout);
+		us = outputs_drain(d.out, d.conf->stop_timeout);
 		log_notice("outputs drained in %lld.%03lld s%s",
 		    (long long)(us / 1000000), (long long)(us / 1000 % 1000),
 		    outputs_settled(d.out) ? "" : " (stop_timeout reached)");

@@ -7,6 +7,6 @@
 
 #include "conf.h"
 
-int	daemon_run(const struct conf *);
+int	daemon_run(struct conf *);
 
 #endif

@@ -224,3 +224,18 @@ engine_print_stats(struct engine *e, FILE *fp)
 	    (unsigned long long)n->evicted_procs,
 	    (unsigned long long)n->evicted_keys);
 }
+
+/*
+ * Reload: the options a running engine can take without losing state
+ * (config.c marks the others, which keep their running value). A rule
+ * turned off keeps its state, which expires as usual.
+ */
+void
+engine_reconf(struct engine *e, const struct conf *cf)
+{
+	e->future_skew = cf->future_skew;
+	e->netjoin_on = cf->netjoin;
+	e->imageload_on = cf->imageload;
+	netjoin_reconf(e->nj, cf);
+	imageload_reconf(e->il, cf);
+}

@@ -33,6 +33,7 @@ struct engine;
 struct engine	*engine_new(const struct conf *, const struct alert_sink *,
 		    const struct sipkey *);
 void		 engine_free(struct engine *);
+void		 engine_reconf(struct engine *, const struct conf *);
 void		 engine_push(struct engine *, struct rec *, int64_t, int);
 size_t		 engine_tick(struct engine *, int64_t, size_t);
 void		 engine_flush(struct engine *, int64_t);

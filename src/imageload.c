@@ -463,3 +463,14 @@ imageload_free(struct imageload *il)
 		free(il->statuses[i]);
 	free(il);
 }
+
+/*
+ * Reload: T is read when a window closes, so a new one applies to the
+ * windows that close from now on. The statuses cannot change here: the
+ * groups hold them as bits by their place in the list.
+ */
+void
+imageload_reconf(struct imageload *il, const struct conf *cf)
+{
+	il->threshold = cf->threshold;
+}

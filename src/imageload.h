@@ -31,6 +31,7 @@ struct imageload;
 struct imageload *imageload_new(const struct conf *, struct intern *,
 		    const struct sipkey *, const struct alert_sink *);
 void		 imageload_free(struct imageload *);
+void		 imageload_reconf(struct imageload *, const struct conf *);
 void		 imageload_clock(struct imageload *, int64_t, int64_t);
 void		 imageload_load(struct imageload *, const struct rec *);
 void		 imageload_flush(struct imageload *);

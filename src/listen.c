@@ -12,12 +12,16 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <event2/listener.h>
+#include <openssl/ssl.h>
 
 #include "config.h"
 #include "listen_int.h"
@@ -66,11 +70,17 @@ static const struct listen_reason {
 static int	listen_sockaddr(const char *, uint16_t,
 		    struct sockaddr_storage *, socklen_t *);
 static int	listen_setopts(const struct listener *, int, int);
+static int	listen_rcvbuf(const struct listener *, int);
 static int	listen_bind(const struct listener *, const char *, int,
 		    char *, size_t);
 static char	*listen_describe(const struct conf_listen *);
 static int	listener_open(struct listeners *, struct listener *,
-		    const struct conf_listen *, char *, size_t);
+		    const struct conf_listen *, const struct listeners *,
+		    char *, size_t);
+static int	listen_reuse(const struct listeners *,
+		    const struct listener *, const char *, int);
+static void	listener_settings(struct listener *,
+		    const struct conf_listen *);
 static void	listener_close(struct listener *);
 static size_t	listen_src_find(const struct listener *,
 		    const struct in6_addr *, int *);
@@ -108,7 +118,7 @@ listen_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
 static int
 listen_setopts(const struct listener *l, int fd, int family)
 {
-	int	 on = 1, sz;
+	int	 on = 1;
 
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &on, sizeof(on)) == -1)
@@ -116,14 +126,24 @@ listen_setopts(const struct listener *l, int fd, int family)
 	if (l->proto != PROTO_UDP)
 		return (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 		    sizeof(on)));
-	if (l->rcvbuf > 0) {
-		sz = l->rcvbuf > INT_MAX ? INT_MAX : (int)l->rcvbuf;
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
-		    sizeof(sz)) == -1 && setsockopt(fd, SOL_SOCKET,
-		    SO_RCVBUF, &sz, sizeof(sz)) == -1)
-			return (-1);
-	}
+	if (listen_rcvbuf(l, fd) == -1)
+		return (-1);
 	return (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)));
+}
+
+/* UDP: the receive buffer; also when a reload changes rcvbuf. */
+static int
+listen_rcvbuf(const struct listener *l, int fd)
+{
+	int	 sz;
+
+	if (l->rcvbuf == 0)
+		return (0);
+	sz = l->rcvbuf > INT_MAX ? INT_MAX : (int)l->rcvbuf;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) ==
+	    -1 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) == -1)
+		return (-1);
+	return (0);
 }
 
 /* A bound (and for TCP, listening) socket, or -1 with the reason in err. */
@@ -173,9 +193,27 @@ listen_describe(const struct conf_listen *cl)
 	return (xstrdup(buf));
 }
 
+/*
+ * Open listener l for section cl. With from, the running set during a
+ * reload, an address one of its sockets is bound to is taken over (a
+ * duplicate of that descriptor) rather than bound again: no gap, and no
+ * clash with the socket about to close.
+ */
+/* The settings a reload may change on a running listener. */
+static void
+listener_settings(struct listener *l, const struct conf_listen *cl)
+{
+	cidr_list_copy(&l->allow, &cl->allow);
+	l->max_connections = cl->max_connections;
+	l->max_per_source = cl->max_per_source;
+	l->idle_timeout = cl->idle_timeout;
+	l->handshake_timeout = cl->handshake_timeout;
+}
+
 static int
 listener_open(struct listeners *ls, struct listener *l,
-    const struct conf_listen *cl, char *err, size_t errlen)
+    const struct conf_listen *cl, const struct listeners *from, char *err,
+    size_t errlen)
 {
 	struct lsock	*s;
 	size_t		 i;
@@ -187,18 +225,15 @@ listener_open(struct listeners *ls, struct listener *l,
 	l->proto = cl->proto;
 	l->port = cl->port;
 	cidr_list_init(&l->allow);
-	cidr_list_copy(&l->allow, &cl->allow);
-	l->max_connections = cl->max_connections;
-	l->max_per_source = cl->max_per_source;
-	l->idle_timeout = cl->idle_timeout;
-	l->handshake_timeout = cl->handshake_timeout;
+	listener_settings(l, cl);
 	l->rcvbuf = cl->rcvbuf;
 	TAILQ_INIT(&l->conns);
 	if (l->proto == PROTO_TLS && listen_tcp_tls(l, cl, err, errlen) == -1)
 		return (-1);
 	type = l->proto == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	for (i = 0; i < cl->naddresses && i < CONF_MAX_ADDRS; i++) {
-		if ((fd = listen_bind(l, cl->addresses[i], type, err,
+		if ((fd = listen_reuse(from, l, cl->addresses[i], type)) ==
+		    -1 && (fd = listen_bind(l, cl->addresses[i], type, err,
 		    errlen)) == -1)
 			return (-1);
 		s = &l->socks[l->nsocks++];
@@ -232,7 +267,8 @@ listeners_new(struct event_base *base, const struct conf *cf,
 	ls->v = xcalloc(cf->nlistens > 0 ? cf->nlistens : 1, sizeof(*ls->v));
 	for (i = 0; i < cf->nlistens; i++) {
 		ls->n++;
-		if (listener_open(ls, &ls->v[i], &cf->listens[i], err,
+		ls->v[i] = xcalloc(1, sizeof(*ls->v[i]));
+		if (listener_open(ls, ls->v[i], &cf->listens[i], NULL, err,
 		    errlen) == -1) {
 			listeners_free(ls);
 			return (NULL);
@@ -252,7 +288,7 @@ listeners_stop(struct listeners *ls)
 		return;
 	ls->stopped = 1;
 	for (i = 0; i < ls->n; i++) {
-		l = &ls->v[i];
+		l = ls->v[i];
 		for (j = 0; j < l->nsocks; j++) {
 			if (l->proto == PROTO_UDP)
 				listen_udp_close(&l->socks[j], 1);
@@ -269,8 +305,8 @@ listeners_drain(struct listeners *ls)
 	size_t	 i;
 
 	for (i = 0; i < ls->n; i++)
-		if (ls->v[i].proto != PROTO_UDP)
-			listen_tcp_drain(&ls->v[i]);
+		if (ls->v[i]->proto != PROTO_UDP)
+			listen_tcp_drain(ls->v[i]);
 }
 
 static void
@@ -289,6 +325,7 @@ listener_close(struct listener *l)
 	free(l->src);
 	free(l->desc);
 	free(l->name);
+	free(l);
 }
 
 void
@@ -299,7 +336,7 @@ listeners_free(struct listeners *ls)
 	if (ls == NULL)
 		return;
 	for (i = 0; i < ls->n; i++)
-		listener_close(&ls->v[i]);
+		listener_close(ls->v[i]);
 	free(ls->v);
 	free(ls);
 }
@@ -313,19 +350,19 @@ listeners_count(const struct listeners *ls)
 const char *
 listeners_name(const struct listeners *ls, size_t i)
 {
-	return (i < ls->n ? ls->v[i].name : NULL);
+	return (i < ls->n ? ls->v[i]->name : NULL);
 }
 
 const char *
 listeners_describe(const struct listeners *ls, size_t i)
 {
-	return (i < ls->n ? ls->v[i].desc : NULL);
+	return (i < ls->n ? ls->v[i]->desc : NULL);
 }
 
 const struct listen_stats *
 listeners_stats(const struct listeners *ls, size_t i)
 {
-	return (i < ls->n ? &ls->v[i].st : NULL);
+	return (i < ls->n ? &ls->v[i]->st : NULL);
 }
 
 static uint64_t
@@ -347,7 +384,7 @@ listeners_log_drops(struct listeners *ls)
 	size_t				 i, j;
 
 	for (i = 0; i < ls->n; i++) {
-		l = &ls->v[i];
+		l = ls->v[i];
 		for (j = 0; j < LISTEN_NREASONS; j++) {
 			r = &listen_reasons[j];
 			now = listen_stat(&l->st, r->off);
@@ -478,4 +515,312 @@ listen_drop(struct listener *l, uint64_t *counter, enum skip_reason why,
 		return;
 	*counter += n;
 	pipeline_skip(l->ls->p, why, n);
+}
+
+/* --- reload ------------------------------------------------------------ */
+
+/*
+ * How section b differs from a, the running one of the same name: not
+ * at all; in settings a running listener can take (the allow-list,
+ * limits, timeouts, the UDP receive buffer, TLS files); or in what it
+ * listens on (protocol, addresses, port), which needs new sockets.
+ */
+enum listen_change
+listen_conf_change(const struct conf_listen *a, const struct conf_listen *b)
+{
+	size_t	 i;
+
+	if (conf_listen_equal(a, b))
+		return (LISTEN_SAME);
+	if (a->proto != b->proto || a->port != b->port ||
+	    a->naddresses != b->naddresses)
+		return (LISTEN_REPLACE);
+	for (i = 0; i < a->naddresses; i++)
+		if (strcmp(a->addresses[i], b->addresses[i]) != 0)
+			return (LISTEN_REPLACE);
+	return (LISTEN_SETTINGS);
+}
+
+/* The descriptor of a socket, or -1 once it is closed. */
+static int
+listen_lsock_fd(const struct lsock *s)
+{
+	if (s->evl != NULL)
+		return (evconnlistener_get_fd(s->evl));
+	return (s->fd);
+}
+
+static int
+listen_same_addr(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in	*a4 = (const struct sockaddr_in *)a;
+	const struct sockaddr_in	*b4 = (const struct sockaddr_in *)b;
+	const struct sockaddr_in6	*a6 = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6	*b6 = (const struct sockaddr_in6 *)b;
+
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET)
+		return (a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	return (a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) ==
+	    0);
+}
+
+/*
+ * A duplicate of the descriptor of a running socket of the same type
+ * bound to addr and l's port, or -1 if there is none.
+ */
+static int
+listen_reuse(const struct listeners *from, const struct listener *l,
+    const char *addr, int type)
+{
+	const struct listener	*o;
+	struct sockaddr_storage	 want, have;
+	socklen_t		 len;
+	size_t			 i, j;
+	int			 fd;
+
+	if (from == NULL || listen_sockaddr(addr, l->port, &want, &len) == -1)
+		return (-1);
+	for (i = 0; i < from->n; i++) {
+		o = from->v[i];
+		if ((o->proto == PROTO_UDP) != (type == SOCK_DGRAM))
+			continue;
+		for (j = 0; j < o->nsocks; j++) {
+			if ((fd = listen_lsock_fd(&o->socks[j])) == -1)
+				continue;
+			len = sizeof(have);
+			memset(&have, 0, sizeof(have));
+			if (getsockname(fd, (struct sockaddr *)&have, &len) ==
+			    0 && listen_same_addr(&have, &want))
+				return (fcntl(fd, F_DUPFD_CLOEXEC, 0));
+		}
+	}
+	return (-1);
+}
+
+/*
+ * What listeners_prepare() made of a new configuration: for each of its
+ * [listen] sections in order, the listener to run, the running one of
+ * that name (or NULL), how they differ, the section, and for a TLS
+ * listener kept running, its new context.
+ */
+struct listeners_next {
+	struct listener			**v;
+	struct listener			**from;
+	enum listen_change		 *change;
+	const struct conf_listen	**cl;
+	struct ssl_ctx_st		**tls;
+	size_t				  n;
+};
+
+void
+listeners_abort(struct listeners_next *nx)
+{
+	size_t	 i;
+
+	if (nx == NULL)
+		return;
+	for (i = 0; i < nx->n; i++) {
+		if (nx->v[i] != NULL && nx->v[i] != nx->from[i])
+			listener_close(nx->v[i]);
+		SSL_CTX_free(nx->tls[i]);
+	}
+	free(nx->v);
+	free(nx->from);
+	free(nx->change);
+	free(nx->cl);
+	free(nx->tls);
+	free(nx);
+}
+
+static struct listener *
+listeners_find(const struct listeners *ls, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ls->n; i++)
+		if (strcmp(ls->v[i]->name, name) == 0)
+			return (ls->v[i]);
+	return (NULL);
+}
+
+static const struct conf_listen *
+listen_conf_find(const struct conf *cf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cf->nlistens; i++)
+		if (strcmp(cf->listens[i].name, name) == 0)
+			return (&cf->listens[i]);
+	return (NULL);
+}
+
+/*
+ * One section of the new configuration: the running listener goes on
+ * when only settings changed (a TLS one gets a new context, its files
+ * read again; if they cannot be and the section is unchanged, it keeps
+ * the one it has); otherwise a new listener is opened, on the running
+ * sockets where the addresses are the same, on new ones elsewhere.
+ */
+static int
+listeners_prepare_one(struct listeners *ls, const struct conf *cur,
+    struct listeners_next *nx, size_t i, char *err, size_t errlen)
+{
+	const struct conf_listen	*cl = nx->cl[i], *ocl;
+	struct listener			*o, tmp;
+
+	o = nx->from[i] = listeners_find(ls, cl->name);
+	ocl = o != NULL ? listen_conf_find(cur, cl->name) : NULL;
+	nx->change[i] = ocl != NULL ? listen_conf_change(ocl, cl) :
+	    LISTEN_REPLACE;
+	if (nx->change[i] != LISTEN_REPLACE) {
+		nx->v[i] = o;
+		if (o->proto != PROTO_TLS)
+			return (0);
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.name = o->name;
+		if (listen_tcp_tls(&tmp, cl, err, errlen) == 0) {
+			nx->tls[i] = tmp.tls;
+			return (0);
+		}
+		SSL_CTX_free(tmp.tls);
+		if (nx->change[i] != LISTEN_SAME)
+			return (-1);
+		/* Say, but go on: the files may be root's, and we not. */
+		log_warnx("%s; the certificate in use stays", err);
+		return (0);
+	}
+	nx->v[i] = xcalloc(1, sizeof(*nx->v[i]));
+	return (listener_open(ls, nx->v[i], cl, ls, err, errlen));
+}
+
+/*
+ * The listeners the configuration next asks for, cur being the one the
+ * running ones came from; nothing running changes, and NULL (the reason
+ * in err) if a socket cannot be bound or a TLS file read.
+ */
+struct listeners_next *
+listeners_prepare(struct listeners *ls, const struct conf *cur,
+    const struct conf *next, char *err, size_t errlen)
+{
+	struct listeners_next	*nx;
+	size_t			 i, n = next->nlistens + 1;
+
+	nx = xcalloc(1, sizeof(*nx));
+	nx->v = xcalloc(n, sizeof(*nx->v));
+	nx->from = xcalloc(n, sizeof(*nx->from));
+	nx->change = xcalloc(n, sizeof(*nx->change));
+	nx->cl = xcalloc(n, sizeof(*nx->cl));
+	nx->tls = xcalloc(n, sizeof(*nx->tls));
+	for (i = 0; i < next->nlistens; i++) {
+		nx->n = i + 1;
+		nx->cl[i] = &next->listens[i];
+		if (listeners_prepare_one(ls, cur, nx, i, err, errlen) == -1) {
+			listeners_abort(nx);
+			return (NULL);
+		}
+	}
+	return (nx);
+}
+
+/* A running listener takes the settings of its section anew. */
+static void
+listener_update(struct listener *l, const struct conf_listen *cl,
+    struct ssl_ctx_st *tls)
+{
+	size_t	 j;
+
+	listener_settings(l, cl);
+	if (tls != NULL) {
+		/* Connections made already hold the old one until they end. */
+		SSL_CTX_free(l->tls);
+		l->tls = tls;
+	}
+	if (l->proto == PROTO_UDP && l->rcvbuf != cl->rcvbuf) {
+		l->rcvbuf = cl->rcvbuf;
+		for (j = 0; j < l->nsocks; j++)
+			if (l->socks[j].fd != -1 &&
+			    listen_rcvbuf(l, l->socks[j].fd) == -1)
+				log_warn("listen %s: rcvbuf", l->name);
+	}
+	if (l->proto != PROTO_UDP)
+		listen_tcp_retime(l);
+}
+
+/*
+ * A listener that goes: no more input; what its connections and its
+ * sockets hold is processed; then it is closed. Its counters go on in
+ * its replacement, if it has one.
+ */
+static void
+listener_retire(struct listener *l, struct listener *next)
+{
+	size_t	 j;
+
+	for (j = 0; j < l->nsocks; j++) {
+		if (l->proto == PROTO_UDP)
+			listen_udp_close(&l->socks[j], 1);
+		else
+			listen_tcp_close(&l->socks[j]);
+	}
+	if (l->proto != PROTO_UDP)
+		listen_tcp_drain(l);
+	if (next != NULL) {
+		next->st = l->st;
+		next->st.active = 0;
+		next->reported = l->reported;
+	}
+	listener_close(l);
+}
+
+/*
+ * Swap in what listeners_prepare() made. A listener kept running takes
+ * its new settings; one replaced or removed is retired, so that its
+ * sockets (those not taken over) close and its connections end after
+ * what they sent is processed.
+ */
+void
+listeners_commit(struct listeners *ls, struct listeners_next *nx)
+{
+	struct listener	*o, *next;
+	size_t		 i, j;
+
+	for (i = 0; i < ls->n; i++) {
+		o = ls->v[i];
+		next = NULL;
+		for (j = 0; j < nx->n; j++)
+			if (nx->from[j] == o)
+				break;
+		if (j < nx->n && nx->v[j] == o) {
+			if (nx->change[j] == LISTEN_SETTINGS)
+				log_notice("listen %s: settings changed",
+				    o->name);
+			listener_update(o, nx->cl[j], nx->tls[j]);
+			nx->tls[j] = NULL;
+			continue;
+		}
+		if (j < nx->n)
+			next = nx->v[j];
+		else
+			log_notice("listen %s: closed (removed from the "
+			    "configuration)", o->name);
+		listener_retire(o, next);
+	}
+	for (j = 0; j < nx->n; j++)
+		if (nx->v[j] != nx->from[j])
+			log_notice("listening: %s: %s%s", nx->v[j]->name,
+			    nx->v[j]->desc, nx->from[j] != NULL ?
+			    " (replaced)" : "");
+	free(ls->v);
+	ls->v = nx->v;
+	ls->n = nx->n;
+	free(nx->from);
+	free(nx->change);
+	free(nx->cl);
+	free(nx->tls);
+	free(nx);
 }

@@ -53,4 +53,11 @@ const char	*listeners_describe(const struct listeners *, size_t);
 const struct listen_stats *listeners_stats(const struct listeners *, size_t);
 void		 listeners_log_drops(struct listeners *);
 
+/* Reload: prepare (may fail, changes nothing), then commit or abort. */
+struct listeners_next;
+struct listeners_next *listeners_prepare(struct listeners *,
+		    const struct conf *, const struct conf *, char *, size_t);
+void		 listeners_commit(struct listeners *, struct listeners_next *);
+void		 listeners_abort(struct listeners_next *);
+
 #endif

@@ -88,12 +88,21 @@ struct listeners {
 	struct pipeline		*p;		/* borrowed */
 	int64_t			(*clock)(void);
 	size_t			 max_message;
-	struct listener		*v;
+	struct listener		**v;
 	size_t			 n;
 	int			 stopped;
 };
 
+/* What a reload does with a running listener (listen_conf_change()). */
+enum listen_change {
+	LISTEN_SAME = 0,	/* nothing */
+	LISTEN_SETTINGS,	/* applies them in place */
+	LISTEN_REPLACE		/* opens a new one */
+};
+
 /* listen.c */
+enum listen_change listen_conf_change(const struct conf_listen *,
+	    const struct conf_listen *);
 void	listen_peer(const struct sockaddr *, struct in6_addr *);
 int	listen_allowed(const struct listener *, const struct in6_addr *);
 int	listen_conn_acquire(struct listener *, const struct in6_addr *);
@@ -109,6 +118,7 @@ void	listen_tcp_open(struct lsock *, int);
 void	listen_tcp_close(struct lsock *);
 void	listen_tcp_drain(struct listener *);
 void	listen_tcp_free(struct listener *);
+void	listen_tcp_retime(struct listener *);
 
 /* listen_udp.c */
 void	listen_udp_open(struct lsock *, int);

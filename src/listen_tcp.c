@@ -181,6 +181,17 @@ listen_tcp_free(struct listener *l)
 	l->tls = NULL;
 }
 
+/* A reload changed the timeouts: connections open now take them too. */
+void
+listen_tcp_retime(struct listener *l)
+{
+	struct conn	*c;
+
+	TAILQ_FOREACH(c, &l->conns, entry)
+		conn_timeout(c, c->connected ? l->idle_timeout :
+		    l->handshake_timeout);
+}
+
 /*
  * Graceful stop: frame what each connection holds, then close it. A
  * connection still in its TLS handshake has sent nothing to keep.

@@ -216,10 +216,9 @@ main(int argc, char *argv[])
 		conf_free(cf);
 		return (rv == 0 ? 0 : 1);
 	}
-	if (o.replay != NULL)
-		rv = main_replay(&o, cf);
-	else
-		rv = daemon_run(cf);
+	if (o.replay == NULL)
+		return (daemon_run(cf));	/* it owns cf: a reload replaces it */
+	rv = main_replay(&o, cf);
 	conf_free(cf);
 	return (rv);
 }

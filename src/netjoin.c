@@ -1264,3 +1264,15 @@ netjoin_free(struct netjoin *nj)
 	free(nj->heap);
 	free(nj);
 }
+
+/*
+ * Reload: the options that may change while the state lives. A new S
+ * shifts every suppression deadline by the same amount, so the heap
+ * keeps its order; internal applies to connections from now on.
+ */
+void
+netjoin_reconf(struct netjoin *nj, const struct conf *cf)
+{
+	nj->suppress = cf->suppress;
+	cidr_list_copy(&nj->internal, &cf->internal);
+}

@@ -50,6 +50,7 @@ struct netjoin;
 struct netjoin	*netjoin_new(const struct conf *, struct intern *,
 		    const struct sipkey *, const struct alert_sink *);
 void		 netjoin_free(struct netjoin *);
+void		 netjoin_reconf(struct netjoin *, const struct conf *);
 void		 netjoin_clock(struct netjoin *, int64_t, int64_t);
 void		 netjoin_fact(struct netjoin *, const struct rec *);
 void		 netjoin_proc(struct netjoin *, const struct rec *);

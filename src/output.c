@@ -59,8 +59,11 @@
 #define OUTPUT_BATCH_BYTES	(1u << 20)
 
 struct outputs {
-	struct output		*v;
+	struct output		**v;
 	size_t			 n;
+	struct output		**old;		/* removed, still delivering */
+	size_t			 nold;
+	struct event		*reaper;	/* frees them when done */
 	struct event_base	*base;		/* borrowed */
 	struct evdns_base	*dns;
 	struct buf		 rend[OUTPUT_NFORMATS];
@@ -78,10 +81,10 @@ static const char *const output_format_names[OUTPUT_NFORMATS] = {
 static int	 output_check_one(const struct conf_output *, char *, size_t);
 static int	 output_check_spool(const struct conf *, size_t, char *,
 		    size_t);
-static int	 output_open(struct outputs *, struct output *,
+static int	 output_open(struct outputs *, struct output *, int,
 		    const struct conf_output *, char *, size_t);
 static int	 output_open_file(struct output *, char *, size_t);
-static int	 output_open_net(struct output *, char *, size_t);
+static int	 output_open_net(struct output *, int, char *, size_t);
 static void	 output_close(struct output *);
 static const struct buf *output_render(struct outputs *,
 		    enum output_format, const struct alert *);
@@ -94,6 +97,7 @@ static void	 output_droplog(struct output *, const char *);
 static void	 output_timer_cb(evutil_socket_t, short, void *);
 static void	 output_drain_cb(evutil_socket_t, short, void *);
 static int	 output_settled(const struct output *);
+static void	 output_undelivered(struct output *, const char *);
 static void	 outputs_emit_cb(void *, const struct alert *);
 
 int64_t
@@ -292,15 +296,21 @@ output_open_file(struct output *o, char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * A network output; with noqueue, without the queue it will take over
+ * from the instance it replaces (outputs_commit()).
+ */
 static int
-output_open_net(struct output *o, char *err, size_t errlen)
+output_open_net(struct output *o, int noqueue, char *err, size_t errlen)
 {
 	const struct conf_output	*co = o->co;
 	char				 why[256];
 
 	o->ops = co->type == OUT_WEBHOOK ? &output_webhook_ops :
 	    &output_syslog_ops;
-	if (co->spool != NULL) {
+	if (noqueue)
+		o->q = NULL;
+	else if (co->spool != NULL) {
 		if ((o->q = outq_spool_open(co->spool, co->spool_max, why,
 		    sizeof(why))) == NULL) {
 			snprintf(err, errlen, "output %s: %s", o->name, why);
@@ -329,14 +339,14 @@ output_open_net(struct output *o, char *err, size_t errlen)
 }
 
 static int
-output_open(struct outputs *os, struct output *o,
+output_open(struct outputs *os, struct output *o, int noqueue,
     const struct conf_output *co, char *err, size_t errlen)
 {
 	char	 why[256];
 	size_t	 i;
 
 	o->name = xstrdup(co->name != NULL ? co->name : "");
-	o->co = co;
+	o->co = conf_output_dup(co);
 	o->os = os;
 	o->type = co->type;
 	o->format = co->format;
@@ -356,7 +366,7 @@ output_open(struct outputs *os, struct output *o,
 		snprintf(err, errlen, "output %s: no event loop", o->name);
 		return (-1);
 	}
-	return (output_open_net(o, err, errlen));
+	return (output_open_net(o, noqueue, err, errlen));
 }
 
 /*
@@ -388,6 +398,8 @@ output_close(struct output *o)
 	free(o->iobuf);
 	free(o->path);
 	free(o->name);
+	conf_output_free(o->co);
+	free(o);
 }
 
 struct outputs *
@@ -406,7 +418,8 @@ outputs_new(const struct conf *conf, struct event_base *base, char *err,
 		os->v = xcalloc(conf->noutputs, sizeof(*os->v));
 	for (i = 0; i < conf->noutputs; i++) {
 		os->n = i + 1;
-		if (output_open(os, &os->v[i], &conf->outputs[i], err,
+		os->v[i] = xcalloc(1, sizeof(*os->v[i]));
+		if (output_open(os, os->v[i], 0, &conf->outputs[i], err,
 		    errlen) == -1) {
 			outputs_free(os);
 			return (NULL);
@@ -423,8 +436,13 @@ outputs_free(struct outputs *os)
 	if (os == NULL)
 		return;
 	for (i = 0; i < os->n; i++)
-		output_close(&os->v[i]);
+		output_close(os->v[i]);
 	free(os->v);
+	for (i = 0; i < os->nold; i++)
+		output_close(os->old[i]);
+	free(os->old);
+	if (os->reaper != NULL)
+		event_free(os->reaper);
 	if (os->dns != NULL)
 		evdns_base_free(os->dns, 0);
 	for (i = 0; i < OUTPUT_NFORMATS; i++)
@@ -540,7 +558,7 @@ outputs_emit(struct outputs *os, const struct alert *a)
 
 	memset(os->have, 0, sizeof(os->have));
 	for (i = 0; i < os->n; i++) {
-		o = &os->v[i];
+		o = os->v[i];
 		if ((o->rules & 1u << a->rule) == 0 ||
 		    (int)a->severity < o->min_severity) {
 			o->stats.filtered++;
@@ -595,7 +613,7 @@ outputs_flush(struct outputs *os)
 	int		 rv = 0;
 
 	for (i = 0; i < os->n; i++) {
-		o = &os->v[i];
+		o = os->v[i];
 		if (o->fp != NULL && fflush(o->fp) == EOF) {
 			o->stats.errors++;
 			clearerr(o->fp);
@@ -805,9 +823,28 @@ outputs_settled(const struct outputs *os)
 	size_t	 i;
 
 	for (i = 0; i < os->n; i++)
-		if (!output_settled(&os->v[i]))
+		if (!output_settled(os->v[i]))
+			return (0);
+	for (i = 0; i < os->nold; i++)
+		if (!output_settled(os->old[i]))
 			return (0);
 	return (1);
+}
+
+/* What a memory queue still holds is lost, and counted as dropped. */
+static void
+output_undelivered(struct output *o, const char *when)
+{
+	size_t	 n;
+
+	if (o->q == NULL || outq_is_spool(o->q) ||
+	    (n = outq_depth(o->q)) == 0)
+		return;
+	o->stats.dropped += n;
+	o->stats.depth = 0;
+	snprintf(o->stats.last_error, sizeof(o->stats.last_error),
+	    "undelivered %s", when);
+	log_warnx("output %s: %zu alerts undelivered %s", o->name, n, when);
 }
 
 static void
@@ -826,9 +863,8 @@ outputs_drain(struct outputs *os, int64_t timeout)
 {
 	struct event	*ev = NULL;
 	struct timeval	 tv = { 0, OUTPUT_DRAIN_POLL };
-	struct output	*o;
 	int64_t		 start = output_now();
-	size_t		 i, n;
+	size_t		 i;
 
 	(void)outputs_flush(os);
 	if (!outputs_settled(os) && os->base != NULL &&
@@ -841,17 +877,10 @@ outputs_drain(struct outputs *os, int64_t timeout)
 	}
 	if (ev != NULL)
 		event_free(ev);
-	for (i = 0; i < os->n; i++) {
-		o = &os->v[i];
-		if (o->q == NULL || outq_is_spool(o->q) ||
-		    (n = outq_depth(o->q)) == 0)
-			continue;
-		o->stats.dropped += n;
-		snprintf(o->stats.last_error, sizeof(o->stats.last_error),
-		    "undelivered at exit");
-		log_warnx("output %s: %zu alerts undelivered at exit", o->name,
-		    n);
-	}
+	for (i = 0; i < os->n; i++)
+		output_undelivered(os->v[i], "at exit");
+	for (i = 0; i < os->nold; i++)
+		output_undelivered(os->old[i], "at exit");
 	return (output_now() - start);
 }
 
@@ -864,7 +893,7 @@ outputs_reopen(struct outputs *os)
 	size_t		 i;
 
 	for (i = 0; i < os->n; i++) {
-		o = &os->v[i];
+		o = os->v[i];
 		if (o->type != OUT_FILE || o->fp == NULL)
 			continue;
 		if ((fp = fopen(o->path, "a")) == NULL) {
@@ -907,7 +936,7 @@ outputs_name(const struct outputs *os, size_t i)
 {
 	if (i >= os->n)
 		return (NULL);
-	return (os->v[i].name);
+	return (os->v[i]->name);
 }
 
 const struct output_stats *
@@ -915,7 +944,7 @@ outputs_stats(const struct outputs *os, size_t i)
 {
 	if (i >= os->n)
 		return (NULL);
-	return (&os->v[i].stats);
+	return (&os->v[i]->stats);
 }
 
 /* One line per output. */
@@ -926,12 +955,12 @@ outputs_print_stats(const struct outputs *os, FILE *fp)
 	size_t				 i;
 
 	for (i = 0; i < os->n; i++) {
-		s = &os->v[i].stats;
+		s = &os->v[i]->stats;
 		fprintf(fp, "signetd: output %s: queued %" PRIu64 " sent %"
 		    PRIu64 " retried %" PRIu64 " rejected %" PRIu64
 		    " dropped %" PRIu64 " spooled %" PRIu64 " filtered %"
 		    PRIu64 " errors %" PRIu64 " depth %" PRIu64,
-		    os->v[i].name, s->queued, s->sent, s->retried,
+		    os->v[i]->name, s->queued, s->sent, s->retried,
 		    s->rejected, s->dropped, s->spooled, s->filtered,
 		    s->errors, s->depth);
 		if (s->last_error[0] != '\0')
@@ -1001,4 +1030,273 @@ output_tls_ssl(SSL_CTX *ctx, const char *host, int verify)
 fail:
 	SSL_free(ssl);
 	return (NULL);
+}
+
+/* --- reload ------------------------------------------------------------ */
+
+/*
+ * What outputs_prepare() made of a new configuration: for each of its
+ * [output] sections in order, the instance to run and the one it
+ * replaces (or NULL). An instance kept as it is appears as both.
+ */
+struct outputs_next {
+	struct output		**v;
+	struct output		**from;
+	size_t			  n;
+};
+
+/* The running output of that name, or NULL. */
+static struct output *
+outputs_find(const struct outputs *os, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < os->n; i++)
+		if (strcmp(os->v[i]->name, name) == 0)
+			return (os->v[i]);
+	return (NULL);
+}
+
+static int
+output_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+/*
+ * Can the new settings co take over o's queue? Queued alerts are already
+ * rendered (and, for syslog, given their header), so the type, format
+ * and header settings must stay; so must the spool, which is on disk.
+ */
+static int
+output_can_carry(const struct output *o, const struct conf_output *co)
+{
+	const struct conf_output	*p = o->co;
+
+	return (o->q != NULL && co->type == p->type &&
+	    co->format == p->format && co->protocol == p->protocol &&
+	    co->facility == p->facility &&
+	    output_streq(co->app_name, p->app_name) &&
+	    output_streq(co->spool, p->spool));
+}
+
+/*
+ * A spool is one writer's: a new instance may not open the directory of
+ * one that runs, or of a removed one still delivering, unless it takes
+ * that one's queue over. -1, with the reason in err, if it would.
+ */
+static int
+outputs_spool_busy(const struct outputs *os, const struct conf_output *co,
+    char *err, size_t errlen)
+{
+	const struct output	*o;
+	size_t			 i;
+
+	if (co->spool == NULL)
+		return (0);
+	for (i = 0; i < os->n + os->nold; i++) {
+		o = i < os->n ? os->v[i] : os->old[i - os->n];
+		if (o->q == NULL || !output_streq(o->co->spool, co->spool))
+			continue;
+		snprintf(err, errlen, "output %s: spool %s is in use by "
+		    "output %s%s", co->name, co->spool, o->name, i < os->n ?
+		    "" : " until it has delivered what it holds");
+		return (-1);
+	}
+	return (0);
+}
+
+void
+outputs_abort(struct outputs_next *nx)
+{
+	size_t	 i;
+
+	if (nx == NULL)
+		return;
+	for (i = 0; i < nx->n; i++)
+		if (nx->v[i] != NULL && nx->v[i] != nx->from[i])
+			output_close(nx->v[i]);
+	free(nx->v);
+	free(nx->from);
+	free(nx);
+}
+
+/*
+ * The outputs a new configuration asks for, made without touching the
+ * running ones: an unchanged section keeps its instance; a new or
+ * changed one gets a new instance, opened now so that any error shows
+ * before anything changes (NULL, the reason in err). A changed network
+ * output whose queue can be carried over gets none of its own.
+ */
+struct outputs_next *
+outputs_prepare(struct outputs *os, const struct conf *cf, char *err,
+    size_t errlen)
+{
+	struct outputs_next	*nx;
+	const struct conf_output *co;
+	struct output		*old;
+	size_t			 i;
+	int			 carry;
+
+	nx = xcalloc(1, sizeof(*nx));
+	nx->v = xcalloc(cf->noutputs + 1, sizeof(*nx->v));
+	nx->from = xcalloc(cf->noutputs + 1, sizeof(*nx->from));
+	for (i = 0; i < cf->noutputs; i++) {
+		co = &cf->outputs[i];
+		old = outputs_find(os, co->name != NULL ? co->name : "");
+		nx->from[i] = old;
+		nx->n = i + 1;
+		if (old != NULL && conf_output_equal(old->co, co)) {
+			nx->v[i] = old;
+			continue;
+		}
+		carry = old != NULL && output_can_carry(old, co);
+		if (!carry && outputs_spool_busy(os, co, err, errlen) == -1) {
+			outputs_abort(nx);
+			return (NULL);
+		}
+		nx->v[i] = xcalloc(1, sizeof(*nx->v[i]));
+		if (output_open(os, nx->v[i], carry, co, err, errlen) == -1) {
+			outputs_abort(nx);
+			return (NULL);
+		}
+	}
+	return (nx);
+}
+
+/*
+ * Move what o holds to n, its replacement. The batch o has in flight is
+ * given up (it is still at the head of the queue, so n sends it again:
+ * at least once, never lost). A memory queue of another size is copied
+ * into n's own, oldest first; if it is shorter, the oldest are dropped.
+ */
+static void
+output_carry(struct output *n, struct output *o)
+{
+	const struct outq_item	*it;
+	size_t			 k, i;
+
+	if (o->impl != NULL)
+		o->ops->close(o);
+	o->impl = NULL;
+	o->state = OUTPUT_IDLE;
+	evtimer_del(o->timer);
+	n->stats = o->stats;
+	if (outq_is_spool(o->q) || o->co->queue_size == n->co->queue_size) {
+		n->q = o->q;
+		o->q = NULL;
+	} else {
+		n->q = outq_new(n->co->queue_size);
+		while ((k = outq_peek(o->q, 64, SIZE_MAX, &it)) > 0) {
+			for (i = 0; i < k; i++)
+				if (outq_push(n->q, it[i].p, it[i].len,
+				    it[i].time) != 0)
+					n->stats.dropped++;
+			(void)outq_pop(o->q);
+		}
+	}
+	n->stats.depth = outq_depth(n->q);
+	if (n->stats.depth > 0)
+		output_arm(n, 0);
+}
+
+/* Removed outputs that have delivered, or whose time is up, are freed. */
+static void
+outputs_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outputs	*os = arg;
+	struct output	*o;
+	int64_t		 now = output_now();
+	size_t		 i = 0;
+
+	while (i < os->nold) {
+		o = os->old[i];
+		if (!output_settled(o) && now < o->retire_by) {
+			i++;
+			continue;
+		}
+		output_undelivered(o, "when removed");
+		log_info("output %s: removed", o->name);
+		output_close(o);
+		os->old[i] = os->old[--os->nold];
+	}
+	if (os->nold == 0)
+		evtimer_del(os->reaper);
+}
+
+/*
+ * An output the configuration no longer has (or has with settings its
+ * queue cannot go to): it takes no more alerts. A file is flushed and
+ * closed at once; a network output goes on delivering what it holds for
+ * at most timeout µs (a spool keeps the rest for the next start).
+ */
+static void
+output_retire(struct outputs *os, struct output *o, int64_t timeout)
+{
+	struct timeval	 tv = { 0, 100000 };
+
+	if (o->fp != NULL && fflush(o->fp) == EOF)
+		o->stats.errors++;
+	if (o->q == NULL || output_settled(o) || os->base == NULL) {
+		output_undelivered(o, "when removed");
+		output_close(o);
+		return;
+	}
+	if (os->reaper == NULL && (os->reaper = event_new(os->base, -1,
+	    EV_PERSIST, outputs_reap_cb, os)) == NULL)
+		fatalx("output %s: cannot make a timer", o->name);
+	o->retire_by = output_now() + timeout;
+	os->old = xreallocarray(os->old, os->nold + 1, sizeof(*os->old));
+	os->old[os->nold++] = o;
+	if (!evtimer_pending(os->reaper, NULL))
+		evtimer_add(os->reaper, &tv);
+	output_sync(o);
+	output_kick(o);
+}
+
+/*
+ * Swap in what outputs_prepare() made: replaced instances hand their
+ * queue over (or retire), removed ones retire, kept ones go on as they
+ * were. Alerts emitted from now on go to the new set.
+ */
+void
+outputs_commit(struct outputs *os, struct outputs_next *nx, int64_t timeout)
+{
+	struct output	*o;
+	size_t		 i, j;
+	int		 used;
+
+	for (i = 0; i < os->n; i++) {
+		o = os->v[i];
+		used = 0;
+		for (j = 0; j < nx->n; j++) {
+			if (nx->from[j] != o)
+				continue;
+			used = 1;
+			if (nx->v[j] == o)
+				break;
+			log_notice("output %s: settings changed", o->name);
+			if (nx->v[j]->ops != NULL && nx->v[j]->q == NULL) {
+				output_carry(nx->v[j], o);
+				output_close(o);
+			} else
+				output_retire(os, o, timeout);
+			break;
+		}
+		if (!used) {
+			log_notice("output %s: removed from the configuration",
+			    o->name);
+			output_retire(os, o, timeout);
+		}
+	}
+	for (j = 0; j < nx->n; j++)
+		if (nx->from[j] == NULL)
+			log_notice("output %s: added", nx->v[j]->name);
+	free(os->v);
+	os->v = nx->v;
+	os->n = nx->n;
+	free(nx->from);
+	free(nx);
 }

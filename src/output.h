@@ -56,4 +56,12 @@ const char	*outputs_name(const struct outputs *, size_t);
 const struct output_stats *outputs_stats(const struct outputs *, size_t);
 void		 outputs_print_stats(const struct outputs *, FILE *);
 
+/* Reload: prepare (may fail, changes nothing), then commit or abort. */
+struct outputs_next;
+struct outputs_next *outputs_prepare(struct outputs *, const struct conf *,
+		    char *, size_t);
+void		 outputs_commit(struct outputs *, struct outputs_next *,
+		    int64_t);
+void		 outputs_abort(struct outputs_next *);
+
 #endif

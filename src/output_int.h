@@ -60,7 +60,7 @@ struct output_ops {
 
 struct output {
 	char			*name;
-	const struct conf_output *co;		/* borrowed */
+	struct conf_output	*co;		/* owned: a copy */
 	struct outputs		*os;		/* borrowed: the owner */
 	enum output_type	 type;
 	enum output_format	 format;
@@ -87,6 +87,7 @@ struct output {
 	int64_t			 droplog;	/* when drops were last logged */
 	uint64_t		 droplogged;	/* stats.dropped then */
 	struct log_rate		 reject_log;	/* "alerts refused" lines */
+	int64_t			 retire_by;	/* removed: deadline */
 };
 
 extern const struct output_ops output_webhook_ops;

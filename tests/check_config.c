@@ -1238,6 +1238,118 @@ START_TEST(test_config_man_examples)
 }
 END_TEST
 
+/* Load text written to the scratch file; it must be clean. */
+static struct conf *
+load_text(const char *text)
+{
+	struct conf	*c;
+	char		*path;
+
+	path = write_tmp(text, strlen(text));
+	c = load_ok(path);
+	free(path);
+	return (c);
+}
+
+/*
+ * A reload keeps what needs a restart: a changed state_memory, window,
+ * statuses or output spool is reported and set back; reloadable options
+ * (tick, suppress, an output's url) and new sections keep the new values.
+ */
+START_TEST(test_config_reload_keep)
+{
+	struct conf	*cur, *next;
+	FILE		*fp;
+	char		*msgs;
+	int		 n;
+
+	cur = load_text("[signetd]\nstate_memory = 64M\ntick = 1s\n"
+	    "[rule netjoin]\nwindow = 1h\nsuppress = 1m\n"
+	    "[rule imageload]\nstatuses = Invalid\n"
+	    "[output hook]\ntype = webhook\nformat = json\n"
+	    "url = http://127.0.0.1:1/a\nspool = /var/spool/a\n");
+	next = load_text("[signetd]\nstate_memory = 128M\ntick = 2s\n"
+	    "[rule netjoin]\nwindow = 2h\nsuppress = 2m\n"
+	    "[rule imageload]\nstatuses = Invalid, Expired\n"
+	    "[output hook]\ntype = webhook\nformat = json\n"
+	    "url = http://127.0.0.1:1/b\nspool = /var/spool/b\n"
+	    "[output new]\ntype = webhook\nformat = json\n"
+	    "url = http://127.0.0.1:1/c\nspool = /var/spool/c\n");
+	fp = tmpfile();
+	ck_assert_ptr_nonnull(fp);
+	n = conf_keep_running(next, cur, fp);
+	msgs = slurp_fp(fp);
+	fclose(fp);
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(msgs,
+	    "reload: [signetd] state_memory changed; it takes effect at "
+	    "restart\n"
+	    "reload: [rule netjoin] window changed; it takes effect at "
+	    "restart\n"
+	    "reload: [rule imageload] statuses changed; it takes effect at "
+	    "restart\n"
+	    "reload: [output hook] spool changed; it takes effect at "
+	    "restart\n");
+	ck_assert_uint_eq(next->state_memory, 64 << 20);
+	ck_assert_int_eq(next->window, US(3600));
+	ck_assert_uint_eq(next->nstatuses, 1);
+	ck_assert_str_eq(next->statuses[0], "Invalid");
+	ck_assert_str_eq(next->outputs[0].spool, "/var/spool/a");
+	/* Reloadable, or new: as the new file says. */
+	ck_assert_int_eq(next->tick, US(2));
+	ck_assert_int_eq(next->suppress, US(120));
+	ck_assert_str_eq(next->outputs[0].url, "http://127.0.0.1:1/b");
+	ck_assert_str_eq(next->outputs[1].spool, "/var/spool/c");
+	/* Nothing left to set back the second time. */
+	ck_assert_int_eq(conf_keep_running(next, cur, NULL), 0);
+	free(msgs);
+	conf_free(cur);
+	conf_free(next);
+}
+END_TEST
+
+/* Sections compare by name and settings; a copy of an output is equal. */
+START_TEST(test_config_reload_equal)
+{
+	struct conf		*a, *b;
+	struct conf_output	*d;
+
+#define RELOAD_TEXT	"[listen t]\nproto = tcp\nport = 7000\n" \
+			"[listen u]\nproto = udp\nport = 7000\n" \
+			"[output f]\ntype = file\npath = /tmp/x\n" \
+			"[output h]\ntype = webhook\nformat = json\n" \
+			"url = http://127.0.0.1:1/\n" \
+			"header = X-A: 1\nheader = X-B: 2\n"
+	a = load_text(RELOAD_TEXT);
+	/* Moved down: the lines differ, the settings do not. */
+	b = load_text("\n\n" RELOAD_TEXT);
+#undef RELOAD_TEXT
+	ck_assert_int_ne(a->listens[0].line, b->listens[0].line);
+	ck_assert_int_eq(conf_listen_equal(&a->listens[0], &b->listens[0]),
+	    1);
+	ck_assert_int_eq(conf_listen_equal(&a->listens[0], &a->listens[1]),
+	    0);
+	ck_assert_int_eq(conf_output_equal(&a->outputs[1], &b->outputs[1]),
+	    1);
+	b->listens[0].max_connections++;
+	ck_assert_int_eq(conf_listen_equal(&a->listens[0], &b->listens[0]),
+	    0);
+	free(b->outputs[1].headers[1]);
+	b->outputs[1].headers[1] = xstrdup("X-B: 3");
+	ck_assert_int_eq(conf_output_equal(&a->outputs[1], &b->outputs[1]),
+	    0);
+	d = conf_output_dup(&a->outputs[1]);
+	ck_assert_int_eq(conf_output_equal(d, &a->outputs[1]), 1);
+	ck_assert_ptr_ne(d->url, a->outputs[1].url);
+	ck_assert_uint_eq(d->nheaders, 2);
+	conf_free(a);
+	ck_assert_str_eq(d->headers[1], "X-B: 2");
+	ck_assert_str_eq(d->url, "http://127.0.0.1:1/");
+	conf_output_free(d);
+	conf_free(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1270,6 +1382,8 @@ main(void)
 	tcase_add_test(tc, test_config_option_table);
 	tcase_add_test(tc, test_config_documented);
 	tcase_add_test(tc, test_config_man_examples);
+	tcase_add_test(tc, test_config_reload_keep);
+	tcase_add_test(tc, test_config_reload_equal);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

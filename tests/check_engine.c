@@ -97,6 +97,46 @@ START_TEST(test_engine_rules_off)
 }
 END_TEST
 
+/*
+ * A reload's options reach a running engine, and its state stays: a
+ * fact from before each change still joins the connections after it.
+ */
+START_TEST(test_engine_reconf)
+{
+	struct rec	 c = mk_cert("d", T0, 0xaa, TRI_FALSE, TRI_FALSE);
+	struct rec	 r = mk_net("d", T0, 0xaa, "81.2.69.142");
+
+	engine_push(e, &c, T0, 0);
+	engine_push(e, &r, T0, 0);
+	ck_assert_uint_eq(sb.n, 1);
+	r.time = T0 + 60 * T_SEC;
+	engine_push(e, &r, T0, 0);
+	ck_assert_uint_eq(sb.n, 1);		/* suppressed for 1h */
+	ck_assert_uint_eq(engine_netjoin_stats(e)->suppressed, 1);
+
+	cf->suppress = 0;
+	engine_reconf(e, cf);
+	r.time = T0 + 120 * T_SEC;
+	engine_push(e, &r, T0, 0);
+	ck_assert_uint_eq(sb.n, 2);
+
+	cf->netjoin = 0;
+	engine_reconf(e, cf);
+	r.time = T0 + 180 * T_SEC;
+	engine_push(e, &r, T0, 0);
+	ck_assert_uint_eq(sb.n, 2);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->net, 3);
+
+	cf->netjoin = 1;
+	cf->future_skew = T_SEC;
+	engine_reconf(e, cf);
+	r.time = T0 + 240 * T_SEC;
+	engine_push(e, &r, T0 + 200 * T_SEC, 1);	/* 40 s ahead */
+	ck_assert_uint_eq(engine_stats(e)->clamped, 1);
+	ck_assert_uint_eq(sb.n, 3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -110,6 +150,7 @@ main(void)
 	tcase_add_test(tc, test_engine_late_record);
 	tcase_add_test(tc, test_engine_future_clamp);
 	tcase_add_test(tc, test_engine_rules_off);
+	tcase_add_test(tc, test_engine_reconf);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

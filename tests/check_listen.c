@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "listen.h"
+#include "listen_int.h"
 #include "pipeline.h"
 #include "xmalloc.h"
 
@@ -1099,6 +1100,222 @@ START_TEST(test_listen_tls_bad_files)
 }
 END_TEST
 
+/* A listener section like listen_add()'s, into an array of our own. */
+static void
+section(struct conf_listen *l, const char *name, enum listen_proto proto,
+    uint16_t port)
+{
+	memset(l, 0, sizeof(*l));
+	l->name = (char *)name;
+	l->proto = proto;
+	l->addresses[0] = (char *)"127.0.0.1";
+	l->naddresses = 1;
+	l->port = port;
+	cidr_list_init(&l->allow);
+	l->max_connections = 100;
+	l->max_per_source = 100;
+	l->idle_timeout = 60 * T_SEC;
+	l->handshake_timeout = 5 * T_SEC;
+}
+
+/* The running listeners take the sections of next, or fail whole. */
+static struct listeners_next *
+reload(struct conf *cur, struct conf_listen *v, size_t n, char *err,
+    size_t errlen)
+{
+	struct listeners_next	*nx;
+	struct conf		 next;
+
+	memset(&next, 0, sizeof(next));
+	next.listens = v;
+	next.nlistens = n;
+	nx = listeners_prepare(ls, cur, &next, err, errlen);
+	if (nx != NULL)
+		listeners_commit(ls, nx);
+	return (nx);
+}
+
+static int
+tcp_refused(uint16_t port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd, rv;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(fd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	rv = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
+	    errno == ECONNREFUSED;
+	close(fd);
+	return (rv);
+}
+
+/* What differs decides whether a running listener can take it. */
+START_TEST(test_listen_conf_change)
+{
+	struct conf_listen	 a, b;
+
+	section(&a, "t", PROTO_TCP, 7000);
+	section(&b, "t", PROTO_TCP, 7000);
+	ck_assert_int_eq(listen_conf_change(&a, &b), LISTEN_SAME);
+	b.max_connections = 5;
+	b.idle_timeout = T_SEC;
+	ck_assert_int_eq(listen_conf_change(&a, &b), LISTEN_SETTINGS);
+	b.addresses[0] = (char *)"::1";
+	ck_assert_int_eq(listen_conf_change(&a, &b), LISTEN_REPLACE);
+	section(&b, "t", PROTO_TCP, 7001);
+	ck_assert_int_eq(listen_conf_change(&a, &b), LISTEN_REPLACE);
+	section(&b, "t", PROTO_TLS, 7000);
+	ck_assert_int_eq(listen_conf_change(&a, &b), LISTEN_REPLACE);
+}
+END_TEST
+
+/*
+ * Reloads: a listener whose settings change keeps its connections; a
+ * new one accepts; a removed one refuses; one moved to another port has
+ * its connections' buffered messages processed, then closed; a renamed
+ * one takes over its socket; and a reload that cannot bind changes
+ * nothing.
+ */
+START_TEST(test_listen_reload)
+{
+	struct conf_listen	 v1[2], v2[2], v3[2], v4[3];
+	struct conf		 cur;
+	struct sockaddr_in	 sin;
+	char			 err[256] = "";
+	uint16_t		 p1, p2, p3;
+	int			 fd1, fd2, busy;
+
+	listen_add(PROTO_TCP);
+	listen_add(PROTO_UDP);
+	start();
+	p1 = lc[0].port;
+	memset(&cur, 0, sizeof(cur));
+	cur.listens = lc;
+	cur.nlistens = 2;
+	fd1 = tcp_connect(p1);
+	send_str(fd1, "one\n");
+	ck_assert_uint_eq(wait_for(&pst()->messages, 1), 1);
+
+	/* t: a setting; u: gone; t2: new. */
+	p2 = free_port(SOCK_STREAM);
+	section(&v1[0], "t", PROTO_TCP, p1);
+	v1[0].max_connections = 50;
+	section(&v1[1], "t2", PROTO_TCP, p2);
+	ck_assert_ptr_nonnull(reload(&cur, v1, 2, err, sizeof(err)));
+	ck_assert_uint_eq(listeners_count(ls), 2);
+	ck_assert_str_eq(listeners_name(ls, 0), "t");
+	ck_assert_str_eq(listeners_name(ls, 1), "t2");
+	ck_assert_uint_eq(lst(0)->active, 1);
+	send_str(fd1, "two\n");
+	ck_assert_uint_eq(wait_for(&lst(0)->messages, 2), 2);
+	fd2 = tcp_connect(p2);
+	send_str(fd2, "three\n");
+	ck_assert_uint_eq(wait_for(&lst(1)->messages, 1), 1);
+	close(fd2);
+
+	/* t moves to p3: what fd1 sent is processed, then it is closed. */
+	cur.listens = v1;
+	p3 = free_port(SOCK_STREAM);
+	section(&v2[0], "t", PROTO_TCP, p3);
+	section(&v2[1], "t2", PROTO_TCP, p2);
+	send_str(fd1, "four\n");
+	usleep(100000);
+	ck_assert_ptr_nonnull(reload(&cur, v2, 2, err, sizeof(err)));
+	ck_assert_uint_eq(lst(0)->messages, 3);
+	ck_assert_uint_eq(lst(0)->active, 0);
+	run_for(200000);		/* libevent closes on its next turn */
+	ck_assert_int_eq(peer_closed(fd1), 1);
+	close(fd1);
+	ck_assert_int_eq(tcp_refused(p1), 1);
+	fd1 = tcp_connect(p3);
+	send_str(fd1, "five\n");
+	ck_assert_uint_eq(wait_for(&lst(0)->messages, 4), 4);
+	close(fd1);
+
+	/* t2 renamed t3: the socket is taken over, not bound again. */
+	cur.listens = v2;
+	section(&v3[0], "t", PROTO_TCP, p3);
+	section(&v3[1], "t3", PROTO_TCP, p2);
+	ck_assert_msg(reload(&cur, v3, 2, err, sizeof(err)) != NULL, "%s",
+	    err);
+	ck_assert_str_eq(listeners_name(ls, 1), "t3");
+	fd2 = tcp_connect(p2);
+	send_str(fd2, "six\n");
+	ck_assert_uint_eq(wait_for(&lst(1)->messages, 1), 1);
+	close(fd2);
+
+	/* A port in use: the reload fails, the running ones go on. */
+	cur.listens = v3;
+	v4[0] = v3[0];
+	v4[1] = v3[1];
+	section(&v4[2], "t4", PROTO_TCP, free_port(SOCK_STREAM));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(v4[2].port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(busy = socket(AF_INET, SOCK_STREAM, 0), -1);
+	ck_assert_int_eq(bind(busy, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(busy, 1), 0);
+	v4[1].port = free_port(SOCK_STREAM);
+	ck_assert_ptr_null(reload(&cur, v4, 3, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "listen t4: 127.0.0.1 port"));
+	close(busy);
+	ck_assert_uint_eq(listeners_count(ls), 2);
+	ck_assert_int_eq(tcp_refused(v4[1].port), 1);
+	fd2 = tcp_connect(p2);
+	send_str(fd2, "seven\n");
+	ck_assert_uint_eq(wait_for(&lst(1)->messages, 2), 2);
+	close(fd2);
+}
+END_TEST
+
+/*
+ * A TLS listener reads its files again on a reload. If they are gone,
+ * an unchanged section keeps the certificate in use (the daemon may no
+ * longer be allowed to read them); a changed one fails the reload.
+ */
+START_TEST(test_listen_reload_tls)
+{
+	struct conf_listen	*s, v;
+	struct conf		 cur;
+	SSL_CTX			*ctx;
+	SSL			*ssl;
+	FILE			*tmp;
+	char			 err[256] = "", *text;
+	int			 fd, saved;
+
+	if (!make_cert())
+		return;
+	s = tls_add();
+	start();
+	memset(&cur, 0, sizeof(cur));
+	cur.listens = lc;
+	cur.nlistens = 1;
+	v = *s;
+	ck_assert_msg(reload(&cur, &v, 1, err, sizeof(err)) != NULL, "%s",
+	    err);
+	ck_assert_int_eq(unlink(certfile), 0);
+	saved = stderr_begin(&tmp);
+	ck_assert_ptr_nonnull(reload(&cur, &v, 1, err, sizeof(err)));
+	text = stderr_end(tmp, saved);
+	ck_assert_msg(strstr(text, "the certificate in use stays") != NULL,
+	    "%s", text);
+	v.handshake_timeout = 2 * T_SEC;
+	ck_assert_ptr_null(reload(&cur, &v, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "cert_file"));
+	ctx = client_ctx(NULL, NULL);
+	ssl = tls_connect(ctx, s->port, &fd);
+	tls_send(ssl, "5 hello");
+	ck_assert_uint_eq(wait_for(&pst()->messages, 1), 1);
+	tls_close(ssl, fd);
+	SSL_CTX_free(ctx);
+}
+END_TEST
+
+
 static Suite *
 listen_suite(void)
 {
@@ -1127,6 +1344,9 @@ listen_suite(void)
 	tcase_add_test(tc, test_listen_bind_error);
 	tcase_add_test(tc, test_listen_dual_stack);
 	tcase_add_test(tc, test_listen_log_drops);
+	tcase_add_test(tc, test_listen_conf_change);
+	tcase_add_test(tc, test_listen_reload);
+	tcase_add_test(tc, test_listen_reload_tls);
 	tcase_add_test(tc, test_listen_tls);
 	tcase_add_test(tc, test_listen_tls_plain_client);
 	tcase_add_test(tc, test_listen_tls_handshake_timeout);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <yajl/yajl_tree.h>
 
 #include "config.h"
@@ -551,6 +552,162 @@ START_TEST(test_output_reopen)
 }
 END_TEST
 
+/* The number of lines of a file. */
+static size_t
+nlines(const char *path)
+{
+	char	*s, *p;
+	size_t	 n = 0;
+
+	s = slurp(path, NULL);
+	for (p = s; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	free(s);
+	return (n);
+}
+
+/*
+ * A reload: an unchanged output keeps its instance, a removed one stops
+ * taking alerts, a new one starts taking them; a changed network output
+ * keeps what it had queued, whether its queue is handed over (same size)
+ * or copied (another size). A configuration that cannot be opened
+ * changes nothing.
+ */
+START_TEST(test_output_reload)
+{
+	struct tmpfile		 tf, tg, tn;
+	struct event_base	*base;
+	struct conf		 c;
+	struct conf_output	 o[4];
+	struct outputs		*os;
+	struct outputs_next	*nx;
+	const struct output_stats *kept;
+	struct alert		 a;
+	char			 err[256];
+
+	tmp_make(&tf);
+	tmp_make(&tg);
+	tmp_make(&tn);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	o[0] = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = tf.path, .line = 1 };
+	o[1] = (struct conf_output){ .name = "g", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = tg.path, .line = 5 };
+	o[2] = (struct conf_output){ .name = "h1", .type = OUT_WEBHOOK,
+	    .format = FMT_JSON, .url = "http://127.0.0.1:9/", .batch = 1,
+	    .queue_size = 10, .max_retries = 1, .max_age = INT64_C(1) << 40,
+	    .backoff_min = 1000000, .backoff_max = 1000000,
+	    .connect_timeout = 1000000, .request_timeout = 1000000,
+	    .retry_after_max = 1000000, .line = 9 };
+	o[3] = o[2];
+	o[3].name = "h2";
+	conf_with(&c, o, 4);
+	os = outputs_new(&c, base, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	kept = outputs_stats(os, 0);
+	ck_assert_uint_eq(outputs_stats(os, 2)->depth, 1);
+	ck_assert_uint_eq(outputs_stats(os, 3)->depth, 1);
+
+	/* f as it was, g gone, h1 and h2 changed, n new. */
+	o[1] = (struct conf_output){ .name = "n", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = tn.path, .line = 5 };
+	o[2].max_retries = 5;
+	o[3].queue_size = 20;
+	nx = outputs_prepare(os, &c, err, sizeof(err));
+	ck_assert_msg(nx != NULL, "%s", err);
+	ck_assert_uint_eq(outputs_count(os), 4);	/* not yet */
+	outputs_commit(os, nx, 1000000);
+	ck_assert_uint_eq(outputs_count(os), 4);
+	ck_assert_str_eq(outputs_name(os, 0), "f");
+	ck_assert_str_eq(outputs_name(os, 1), "n");
+	ck_assert_str_eq(outputs_name(os, 2), "h1");
+	ck_assert_str_eq(outputs_name(os, 3), "h2");
+	ck_assert_ptr_eq(outputs_stats(os, 0), kept);
+	ck_assert_uint_eq(outputs_stats(os, 2)->depth, 1);
+	ck_assert_uint_eq(outputs_stats(os, 2)->queued, 1);
+	ck_assert_uint_eq(outputs_stats(os, 3)->depth, 1);
+	ck_assert_uint_eq(outputs_stats(os, 3)->dropped, 0);
+	sample_alert(&a, 2);
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	ck_assert_uint_eq(outputs_stats(os, 0)->sent, 2);
+	ck_assert_uint_eq(outputs_stats(os, 2)->queued, 2);
+	ck_assert_uint_eq(nlines(tf.path), 2);
+	ck_assert_uint_eq(nlines(tg.path), 1);
+	ck_assert_uint_eq(nlines(tn.path), 1);
+
+	/* A file that cannot be opened: nothing changes. */
+	o[1].path = "/nonexistent/dir/alerts";
+	o[0].format = FMT_TEXT;
+	ck_assert_ptr_null(outputs_prepare(os, &c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "output n: cannot open "
+	    "/nonexistent/dir/alerts"));
+	ck_assert_str_eq(outputs_name(os, 1), "n");
+	ck_assert_ptr_eq(outputs_stats(os, 0), kept);
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	ck_assert_uint_eq(nlines(tn.path), 2);
+	outputs_free(os);
+	event_base_free(base);
+	unlink(tf.path);
+	unlink(tg.path);
+	unlink(tn.path);
+}
+END_TEST
+
+/*
+ * A spool has one writer: a reload may hand it to the replacement of its
+ * output, but not open it for another while it is in use.
+ */
+START_TEST(test_output_reload_spool)
+{
+	struct event_base	*base;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct outputs_next	*nx;
+	struct alert		 a;
+	char			 dir[] = "/tmp/check_output.XXXXXX", err[256];
+	char			 cmd[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(base = event_base_new());
+	o = (struct conf_output){ .name = "h1", .type = OUT_WEBHOOK,
+	    .format = FMT_JSON, .url = "http://127.0.0.1:9/", .batch = 1,
+	    .queue_size = 10, .spool = dir, .spool_max = 1 << 20,
+	    .max_retries = 1, .max_age = INT64_C(1) << 40,
+	    .backoff_min = 1000000, .backoff_max = 1000000,
+	    .connect_timeout = 1000000, .request_timeout = 1000000,
+	    .retry_after_max = 1000000, .line = 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, base, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	ck_assert_uint_eq(outputs_stats(os, 0)->depth, 1);
+
+	o.name = "h2";
+	ck_assert_ptr_null(outputs_prepare(os, &c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "is in use by output h1"));
+	o.name = "h1";
+	o.format = FMT_SLACK;
+	ck_assert_ptr_null(outputs_prepare(os, &c, err, sizeof(err)));
+	o.format = FMT_JSON;
+	o.max_retries = 7;
+	nx = outputs_prepare(os, &c, err, sizeof(err));
+	ck_assert_msg(nx != NULL, "%s", err);
+	outputs_commit(os, nx, 1000000);
+	ck_assert_uint_eq(outputs_stats(os, 0)->depth, 1);
+	outputs_free(os);
+	event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -572,6 +729,8 @@ main(void)
 	tcase_add_test(tc, test_output_filter);
 	tcase_add_test(tc, test_output_check);
 	tcase_add_test(tc, test_output_reopen);
+	tcase_add_test(tc, test_output_reload);
+	tcase_add_test(tc, test_output_reload_spool);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
