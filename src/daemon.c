@@ -49,6 +49,9 @@ struct daemon {
 	struct event		*ev_tick;
 	struct event		*ev_stats;
 	struct event		*ev_flush;
+	struct event		*ev_snap;	/* state_file saves */
+	uint64_t		 saves;
+	uint64_t		 save_failures;
 	uint64_t		 skipped[SKIP_NREASONS];	/* at last summary */
 	uint64_t		 late;
 	uint64_t		 clamped;
@@ -205,6 +208,10 @@ daemon_print_stats(struct daemon *d)
 		    (unsigned long long)ls->bad_frame);
 	}
 	outputs_print_stats(d->out, stderr);
+	if (d->conf->state_file != NULL)
+		fprintf(stderr, "signetd: state_file: saves %llu failures "
+		    "%llu\n", (unsigned long long)d->saves,
+		    (unsigned long long)d->save_failures);
 }
 
 static void
@@ -245,10 +252,92 @@ daemon_hup_cb(evutil_socket_t fd, short what, void *arg)
 	conf_free(cf);
 }
 
+static int64_t
+daemon_mono(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/*
+ * Save the rules' state to state_file. Synchronous: the loop waits for
+ * it, which the log line measures. A failure keeps the previous file.
+ */
+static int
+daemon_state_save(struct daemon *d)
+{
+	uint64_t	 size = 0;
+	int64_t		 t0 = daemon_mono(), us;
+
+	if (engine_save(d->engine, d->conf->state_file, &size) == -1) {
+		d->save_failures++;
+		log_warnx("state: saving %s failed (%llu of %llu saves); the "
+		    "previous file is kept", d->conf->state_file,
+		    (unsigned long long)d->save_failures,
+		    (unsigned long long)(d->saves + d->save_failures));
+		return (-1);
+	}
+	d->saves++;
+	us = daemon_mono() - t0;
+	log_notice("state: saved %s: %llu bytes in %lld.%03lld s",
+	    d->conf->state_file, (unsigned long long)size,
+	    (long long)(us / 1000000), (long long)(us / 1000 % 1000));
+	return (0);
+}
+
+static void
+daemon_snap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)daemon_state_save(arg);
+}
+
+/*
+ * Load state_file before any listener accepts. A bad file leaves the
+ * engine holding part of it: it is replaced by an empty one.
+ */
+static int
+daemon_state_load(struct daemon *d, const struct alert_sink *sink,
+    const struct sipkey *sk)
+{
+	struct timeval			 tv = daemon_tv(d->conf->snapshot_interval);
+	const struct netjoin_stats	*ns;
+	int64_t				 t0 = daemon_mono(), us;
+
+	if (d->conf->state_file == NULL)
+		return (0);
+	switch (engine_restore(d->engine, d->conf->state_file, daemon_clock())) {
+	case 1:
+		us = daemon_mono() - t0;
+		ns = engine_netjoin_stats(d->engine);
+		log_notice("state: loaded %s in %lld.%03lld s: %llu keys, %llu "
+		    "groups, %llu processes, %llu imageload windows",
+		    d->conf->state_file, (long long)(us / 1000000),
+		    (long long)(us / 1000 % 1000), (unsigned long long)ns->keys,
+		    (unsigned long long)ns->groups,
+		    (unsigned long long)ns->procs, (unsigned long long)
+		    engine_imageload_stats(d->engine)->windows);
+		break;
+	case -1:
+		pipeline_free(d->pipe);
+		engine_free(d->engine);
+		d->engine = engine_new(d->conf, sink, sk);
+		d->pipe = pipeline_new(d->engine, d->conf->max_message);
+		break;
+	}
+	d->ev_snap = event_new(d->base, -1, EV_PERSIST, daemon_snap_cb, d);
+	if (d->ev_snap == NULL || event_add(d->ev_snap, &tv) == -1)
+		return (-1);
+	return (0);
+}
+
 /*
  * Graceful stop: no new input, what is buffered is processed, the rules
  * send what they still count, the outputs are flushed; this much is
- * synchronous. Then the loop ends, and daemon_run() lets the network
+ * synchronous. With a state_file the rules' state is saved instead of
+ * sent: open windows and suppressed counts carry over the restart rather
+ * than go out early and then again. If that save fails they are sent. Then the loop ends, and daemon_run() lets the network
  * outputs drain within stop_timeout; a second signal ends that drain.
  */
 static void
@@ -265,7 +354,8 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_notice("signal %d: stopping", (int)sig);
 	listeners_stop(d->lis);
 	listeners_drain(d->lis);
-	engine_flush(d->engine, daemon_clock());
+	if (d->conf->state_file == NULL || daemon_state_save(d) == -1)
+		engine_flush(d->engine, daemon_clock());
 	(void)outputs_flush(d->out);
 	event_base_loopbreak(d->base);
 }
@@ -301,7 +391,8 @@ static void
 daemon_free(struct daemon *d)
 {
 	struct event	*evs[] = { d->ev_term, d->ev_int, d->ev_usr1,
-			    d->ev_hup, d->ev_tick, d->ev_stats, d->ev_flush };
+			    d->ev_hup, d->ev_tick, d->ev_stats, d->ev_flush,
+			    d->ev_snap };
 	size_t		 i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
@@ -341,7 +432,7 @@ daemon_init(struct daemon *d, const struct conf *cf)
 	siphash_random_key(&sk);
 	d->engine = engine_new(cf, &sink, &sk);
 	d->pipe = pipeline_new(d->engine, cf->max_message);
-	if (daemon_events(d) == -1) {
+	if (daemon_events(d) == -1 || daemon_state_load(d, &sink, &sk) == -1) {
 		log_warnx("cannot set up the event loop");
 		return (-1);
 	}
