@@ -16,11 +16,16 @@
  * enrich stage's allowlists, GeoIP databases and severities, all or
  * nothing; the rules keep their state.
  */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -50,6 +55,8 @@ struct daemon {
 	struct event		*ev_stats;
 	struct event		*ev_flush;
 	struct event		*ev_snap;	/* state_file saves */
+	struct event		*ev_chld;
+	pid_t			 snap_child;	/* a save in progress */
 	uint64_t		 saves;
 	uint64_t		 save_failures;
 	uint64_t		 skipped[SKIP_NREASONS];	/* at last summary */
@@ -262,35 +269,105 @@ daemon_mono(void)
 }
 
 /*
- * Save the rules' state to state_file. Synchronous: the loop waits for
- * it, which the log line measures. A failure keeps the previous file.
+ * Save the rules' state to state_file, in this process: at stop, and
+ * when a background save cannot be started. The loop waits for it, which
+ * the log line measures. A failure keeps the previous file.
  */
 static int
-daemon_state_save(struct daemon *d)
+daemon_state_write(struct daemon *d, int64_t t0, const char *how)
 {
 	uint64_t	 size = 0;
-	int64_t		 t0 = daemon_mono(), us;
+	int64_t		 us;
 
-	if (engine_save(d->engine, d->conf->state_file, &size) == -1) {
-		d->save_failures++;
-		log_warnx("state: saving %s failed (%llu of %llu saves); the "
-		    "previous file is kept", d->conf->state_file,
-		    (unsigned long long)d->save_failures,
-		    (unsigned long long)(d->saves + d->save_failures));
+	if (engine_save(d->engine, d->conf->state_file, &size) == -1)
 		return (-1);
-	}
-	d->saves++;
 	us = daemon_mono() - t0;
-	log_notice("state: saved %s: %llu bytes in %lld.%03lld s",
+	log_notice("state: saved %s: %llu bytes in %lld.%03lld s%s",
 	    d->conf->state_file, (unsigned long long)size,
-	    (long long)(us / 1000000), (long long)(us / 1000 % 1000));
+	    (long long)(us / 1000000), (long long)(us / 1000 % 1000), how);
 	return (0);
 }
 
 static void
+daemon_state_count(struct daemon *d, int ok)
+{
+	if (ok) {
+		d->saves++;
+		return;
+	}
+	d->save_failures++;
+	log_warnx("state: saving %s failed (%llu of %llu saves); the previous "
+	    "file is kept", d->conf->state_file,
+	    (unsigned long long)d->save_failures,
+	    (unsigned long long)(d->saves + d->save_failures));
+}
+
+static int
+daemon_state_save(struct daemon *d)
+{
+	int	 rv = daemon_state_write(d, daemon_mono(), "");
+
+	daemon_state_count(d, rv == 0);
+	return (rv);
+}
+
+/* The background save ended (or, with `block', wait until it does). */
+static void
+daemon_state_reap(struct daemon *d, int block)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if (d->snap_child <= 0)
+		return;
+	while ((pid = waitpid(d->snap_child, &status, block ? 0 : WNOHANG)) ==
+	    -1 && errno == EINTR)
+		;
+	if (pid == 0)
+		return;
+	d->snap_child = 0;
+	daemon_state_count(d, pid > 0 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+}
+
+static void
+daemon_chld_cb(evutil_socket_t fd, short what, void *arg)
+{
+	daemon_state_reap(arg, 0);
+}
+
+/*
+ * Periodic save, in a child process: fork() gives it a copy-on-write
+ * image of the state as it is now, which it writes out and fsyncs while
+ * the loop goes on; the loop pauses only for the fork (page tables: a
+ * few ms per GiB). The child touches nothing but the state and the file,
+ * and leaves with _exit(), so no output is flushed twice. If the last
+ * save is still running this one is skipped; if fork fails, the save is
+ * made in this process.
+ */
+static void
 daemon_snap_cb(evutil_socket_t fd, short what, void *arg)
 {
-	(void)daemon_state_save(arg);
+	struct daemon	*d = arg;
+	int64_t		 t0;
+	pid_t		 pid;
+
+	daemon_state_reap(d, 0);
+	if (d->snap_child > 0) {
+		log_warnx("state: the previous save is still running; this one "
+		    "is skipped");
+		return;
+	}
+	t0 = daemon_mono();
+	if ((pid = fork()) == -1) {
+		log_warn("state: fork; saving in the foreground");
+		(void)daemon_state_save(d);
+		return;
+	}
+	if (pid == 0)
+		_exit(daemon_state_write(d, t0, " (in the background)") == 0 ?
+		    0 : 1);
+	d->snap_child = pid;
 }
 
 /*
@@ -327,7 +404,9 @@ daemon_state_load(struct daemon *d, const struct alert_sink *sink,
 		break;
 	}
 	d->ev_snap = event_new(d->base, -1, EV_PERSIST, daemon_snap_cb, d);
-	if (d->ev_snap == NULL || event_add(d->ev_snap, &tv) == -1)
+	d->ev_chld = evsignal_new(d->base, SIGCHLD, daemon_chld_cb, d);
+	if (d->ev_snap == NULL || event_add(d->ev_snap, &tv) == -1 ||
+	    d->ev_chld == NULL || event_add(d->ev_chld, NULL) == -1)
 		return (-1);
 	return (0);
 }
@@ -354,6 +433,7 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_notice("signal %d: stopping", (int)sig);
 	listeners_stop(d->lis);
 	listeners_drain(d->lis);
+	daemon_state_reap(d, 1);
 	if (d->conf->state_file == NULL || daemon_state_save(d) == -1)
 		engine_flush(d->engine, daemon_clock());
 	(void)outputs_flush(d->out);
@@ -392,12 +472,13 @@ daemon_free(struct daemon *d)
 {
 	struct event	*evs[] = { d->ev_term, d->ev_int, d->ev_usr1,
 			    d->ev_hup, d->ev_tick, d->ev_stats, d->ev_flush,
-			    d->ev_snap };
+			    d->ev_snap, d->ev_chld };
 	size_t		 i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
+	daemon_state_reap(d, 1);
 	listeners_free(d->lis);
 	pipeline_free(d->pipe);
 	engine_free(d->engine);
