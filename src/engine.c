@@ -384,13 +384,10 @@ engine_read_time(struct engine *e, struct snap_r *r)
 {
 	int64_t	 max, wm;
 
-	if (snap_get_i64(r, &max) == -1 || snap_get_i64(r, &wm) == -1)
+	if (snap_get_time(r, &max) == -1 || snap_get_i64(r, &wm) == -1)
 		return (-1);
 	if (r->n != 0)
 		return (snap_fail(r, "bytes after the watermark"));
-	if (max != ENGINE_NONE && (max < -(INT64_C(1) << 62) ||
-	    max > INT64_C(1) << 62))
-		return (snap_fail(r, "event time out of range"));
 	/* The watermark follows from the newest time and our lateness. */
 	e->st.max_time = max;
 	e->st.watermark = max == ENGINE_NONE ? ENGINE_NONE : max - e->lateness;

@@ -605,12 +605,10 @@ il_restore_window(struct imageload *il, struct snap_r *r, int64_t *prev,
 	int64_t			 start;
 	uint64_t		 n, i;
 
-	if (snap_get_i64(r, &start) == -1 ||
+	if (snap_get_time(r, &start) == -1 ||
 	    snap_get_count(r, IL_GROUP_MIN, &n) == -1)
 		return (-1);
-	/* 2^62 µs is 146,000 years either side of 1970. */
-	if (start < -(INT64_C(1) << 62) || start > INT64_C(1) << 62 ||
-	    (*prev != IL_NONE && start <= *prev) ||
+	if (start == IL_NONE || (*prev != IL_NONE && start <= *prev) ||
 	    il_window_start(il, start) != start)
 		return (snap_fail(r, "imageload window out of order or "
 		    "misaligned"));

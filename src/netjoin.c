@@ -1411,12 +1411,14 @@ nj_load_waiting(struct snap_r *r, struct nj_group *g)
 	if (g->capwt > 0)
 		g->wt = xcalloc(g->capwt, sizeof(*g->wt));
 	for (i = 0; i < g->nwt; i++)
-		if (snap_get_i64(r, &g->wt[i]) == -1)
+		if (snap_get_time(r, &g->wt[i]) == -1)
 			return (-1);
 	if (snap_get_u64(r, &g->wover) == -1 ||
-	    snap_get_i64(r, &g->wover_lo) == -1 ||
-	    snap_get_i64(r, &g->wover_hi) == -1)
+	    snap_get_time(r, &g->wover_lo) == -1 ||
+	    snap_get_time(r, &g->wover_hi) == -1)
 		return (-1);
+	if (g->wover > 0 && (g->wover_lo == NJ_NONE || g->wover_hi == NJ_NONE))
+		return (snap_fail(r, "waiting aggregate without times"));
 	return (0);
 }
 
@@ -1477,11 +1479,11 @@ nj_load_group_fields(struct snap_r *r, struct nj_loading *ld)
 	if (snap_get_u64(r, &g->rank) == -1 || snap_get_u8(r, &good) == -1 ||
 	    snap_get(r, &g->ip, sizeof(g->ip)) == -1 ||
 	    nj_load_waiting(r, g) == -1 ||
-	    snap_get_i64(r, &g->last_alert) == -1 ||
+	    snap_get_time(r, &g->last_alert) == -1 ||
 	    snap_get_u64(r, &hi) == -1 || snap_get_u64(r, &g->pending) == -1 ||
-	    snap_get_i64(r, &g->pfirst) == -1 ||
-	    snap_get_i64(r, &g->plast) == -1 ||
-	    snap_get_i64(r, &g->last_seen) == -1 ||
+	    snap_get_time(r, &g->pfirst) == -1 ||
+	    snap_get_time(r, &g->plast) == -1 ||
+	    snap_get_time(r, &g->last_seen) == -1 ||
 	    nj_load_context(r, g) == -1)
 		return (g);
 	g->good = good != 0;
@@ -1552,10 +1554,10 @@ nj_load_key_fields(struct snap_r *r, struct nj_key *k)
 		return (-1);
 	if (snap_get_u8(r, &sg) == -1 || snap_get_u8(r, &tr) == -1 ||
 	    snap_get_u8(r, &k->source) == -1 ||
-	    snap_get_i64(r, &k->bad_lo) == -1 ||
-	    snap_get_i64(r, &k->bad_hi) == -1 ||
-	    snap_get_i64(r, &k->good_last) == -1 ||
-	    snap_get_i64(r, &k->fact_time) == -1 ||
+	    snap_get_time(r, &k->bad_lo) == -1 ||
+	    snap_get_time(r, &k->bad_hi) == -1 ||
+	    snap_get_time(r, &k->good_last) == -1 ||
+	    snap_get_time(r, &k->fact_time) == -1 ||
 	    snap_get_str(r, &k->status) == -1 ||
 	    snap_get_str(r, &k->signer) == -1 ||
 	    snap_get_str(r, &k->issuer) == -1)
@@ -1564,6 +1566,13 @@ nj_load_key_fields(struct snap_r *r, struct nj_key *k)
 	k->is_trusted = (int8_t)tr;
 	if (k->device == NULL || (ispath && k->path == NULL))
 		return (snap_fail(r, "key without device or path"));
+	if (k->source >= SRC_NSOURCES || k->is_signed < TRI_UNKNOWN ||
+	    k->is_signed > TRI_TRUE || k->is_trusted < TRI_UNKNOWN ||
+	    k->is_trusted > TRI_TRUE)
+		return (snap_fail(r, "bad signature fields"));
+	if ((k->bad_lo == NJ_NONE) != (k->bad_hi == NJ_NONE) ||
+	    k->bad_lo > k->bad_hi)
+		return (snap_fail(r, "bad span of bad facts"));
 	return (0);
 }
 
@@ -1673,7 +1682,7 @@ nj_load_proc(struct netjoin *nj, struct snap_r *r)
 
 	p = xcalloc(1, sizeof(*p));
 	if (snap_get_str(r, &p->device) == -1 ||
-	    snap_get_i64(r, &p->time) == -1 ||
+	    snap_get_time(r, &p->time) == -1 ||
 	    snap_get(r, p->sha1, sizeof(p->sha1)) == -1 ||
 	    snap_get_u8(r, &p->guidlen) == -1 ||
 	    (p->guidlen > sizeof(p->guid) &&

@@ -383,6 +383,20 @@ snap_get_i64(struct snap_r *r, int64_t *v)
 }
 
 /*
+ * An event time: none (INT64_MIN) or within 2^62 µs (146,000 years) of
+ * 1970, so that the rules' sums of times and durations cannot overflow.
+ */
+int
+snap_get_time(struct snap_r *r, int64_t *t)
+{
+	if (snap_get_i64(r, t) == -1)
+		return (-1);
+	if (*t != INT64_MIN && (*t < -SNAP_TIME_MAX || *t > SNAP_TIME_MAX))
+		return (snap_fail(r, "time out of range"));
+	return (0);
+}
+
+/*
  * A count of records that take at least `min' bytes each: more than the
  * bytes left can hold is a lie, refused before anything is allocated.
  */

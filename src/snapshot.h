@@ -19,6 +19,7 @@
 #define SNAP_HDRLEN	16		/* magic, version, flags */
 #define SNAP_SECHDR	12		/* tag, length */
 #define SNAP_TRAILER	4		/* CRC-32C */
+#define SNAP_TIME_MAX	(INT64_C(1) << 62)	/* µs; see snap_get_time */
 
 /* Section tags: four ASCII letters, read as a little-endian u32. */
 #define SNAP_TAG(a, b, c, d) \
@@ -78,6 +79,7 @@ int		 snap_get_u16(struct snap_r *, uint16_t *);
 int		 snap_get_u32(struct snap_r *, uint32_t *);
 int		 snap_get_u64(struct snap_r *, uint64_t *);
 int		 snap_get_i64(struct snap_r *, int64_t *);
+int		 snap_get_time(struct snap_r *, int64_t *);
 int		 snap_get_count(struct snap_r *, size_t, uint64_t *);
 int		 snap_get_str(struct snap_r *, struct istr **);
 int		 snap_get_strings(struct snap_r *, struct intern *);
