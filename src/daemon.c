@@ -378,13 +378,14 @@ static int
 daemon_state_load(struct daemon *d, const struct alert_sink *sink,
     const struct sipkey *sk)
 {
-	struct timeval			 tv = daemon_tv(d->conf->snapshot_interval);
+	const struct conf		*cf = d->conf;
+	struct timeval			 tv = daemon_tv(cf->snapshot_interval);
 	const struct netjoin_stats	*ns;
 	int64_t				 t0 = daemon_mono(), us;
 
-	if (d->conf->state_file == NULL)
+	if (cf->state_file == NULL)
 		return (0);
-	switch (engine_restore(d->engine, d->conf->state_file, daemon_clock())) {
+	switch (engine_restore(d->engine, cf->state_file, daemon_clock())) {
 	case 1:
 		us = daemon_mono() - t0;
 		ns = engine_netjoin_stats(d->engine);
@@ -416,8 +417,9 @@ daemon_state_load(struct daemon *d, const struct alert_sink *sink,
  * send what they still count, the outputs are flushed; this much is
  * synchronous. With a state_file the rules' state is saved instead of
  * sent: open windows and suppressed counts carry over the restart rather
- * than go out early and then again. If that save fails they are sent. Then the loop ends, and daemon_run() lets the network
- * outputs drain within stop_timeout; a second signal ends that drain.
+ * than go out early and then again. If that save fails they are sent.
+ * Then the loop ends, and daemon_run() lets the network outputs drain
+ * within stop_timeout; a second signal ends that drain.
  */
 static void
 daemon_stop_cb(evutil_socket_t sig, short what, void *arg)

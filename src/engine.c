@@ -264,43 +264,43 @@ struct engine_parm {
 };
 
 static void
-engine_save_parm_cb(struct snap_w *w, void *arg)
+engine_save_parm_cb(struct snapshot_w *w, void *arg)
 {
 	struct engine	*e = arg;
 	size_t		 i, n;
 
-	snap_put_i64(w, e->window);
-	snap_put_i64(w, e->suppress);
-	snap_put_i64(w, e->lateness);
-	snap_put_i64(w, e->period);
-	snap_put_u64(w, e->threshold);
-	snap_put_u64(w, e->budget);
-	snap_put_u8(w, (uint8_t)e->netjoin_on);
-	snap_put_u8(w, (uint8_t)e->imageload_on);
-	snap_put_u8(w, (uint8_t)e->nstatuses);
+	snapshot_put_i64(w, e->window);
+	snapshot_put_i64(w, e->suppress);
+	snapshot_put_i64(w, e->lateness);
+	snapshot_put_i64(w, e->period);
+	snapshot_put_u64(w, e->threshold);
+	snapshot_put_u64(w, e->budget);
+	snapshot_put_u8(w, (uint8_t)e->netjoin_on);
+	snapshot_put_u8(w, (uint8_t)e->imageload_on);
+	snapshot_put_u8(w, (uint8_t)e->nstatuses);
 	for (i = 0; i < e->nstatuses; i++) {
 		n = strlen(e->statuses[i]);
-		snap_put_u32(w, (uint32_t)n);
-		snap_put(w, e->statuses[i], n);
+		snapshot_put_u32(w, (uint32_t)n);
+		snapshot_put(w, e->statuses[i], n);
 	}
 }
 
 static void
-engine_save_time_cb(struct snap_w *w, void *arg)
+engine_save_time_cb(struct snapshot_w *w, void *arg)
 {
 	struct engine	*e = arg;
 
-	snap_put_i64(w, e->st.max_time);
-	snap_put_i64(w, e->st.watermark);
+	snapshot_put_i64(w, e->st.max_time);
+	snapshot_put_i64(w, e->st.watermark);
 }
 
 static void
-engine_save_cb(struct snap_w *w, void *arg)
+engine_save_cb(struct snapshot_w *w, void *arg)
 {
 	struct engine	*e = arg;
 
-	if (snap_section(w, SNAP_PARM, engine_save_parm_cb, e) == -1 ||
-	    snap_section(w, SNAP_ENGN, engine_save_time_cb, e) == -1 ||
+	if (snapshot_section(w, SNAPSHOT_PARM, engine_save_parm_cb, e) == -1 ||
+	    snapshot_section(w, SNAPSHOT_ENGN, engine_save_time_cb, e) == -1 ||
 	    netjoin_save(e->nj, w) == -1)
 		return;
 	(void)imageload_save(e->il, w);
@@ -310,7 +310,7 @@ engine_save_cb(struct snap_w *w, void *arg)
 int
 engine_snapshot_write(struct engine *e, FILE *fp)
 {
-	return (snap_write(fp, &e->in, engine_save_cb, e));
+	return (snapshot_write(fp, &e->in, engine_save_cb, e));
 }
 
 /* The whole state into path, atomically; *size gets the file's size. */
@@ -328,34 +328,36 @@ engine_parm_clear(struct engine_parm *p)
 }
 
 static int
-engine_read_parm(struct snap_r *r, struct engine_parm *p)
+engine_read_parm(struct snapshot_r *r, struct engine_parm *p)
 {
 	uint32_t	 len;
 	uint8_t		 n, i;
 
-	if (snap_get_i64(r, &p->window) == -1 ||
-	    snap_get_i64(r, &p->suppress) == -1 ||
-	    snap_get_i64(r, &p->lateness) == -1 ||
-	    snap_get_i64(r, &p->period) == -1 ||
-	    snap_get_u64(r, &p->threshold) == -1 ||
-	    snap_get_u64(r, &p->budget) == -1 ||
-	    snap_get_u8(r, &p->netjoin) == -1 ||
-	    snap_get_u8(r, &p->imageload) == -1 || snap_get_u8(r, &n) == -1)
+	if (snapshot_get_i64(r, &p->window) == -1 ||
+	    snapshot_get_i64(r, &p->suppress) == -1 ||
+	    snapshot_get_i64(r, &p->lateness) == -1 ||
+	    snapshot_get_i64(r, &p->period) == -1 ||
+	    snapshot_get_u64(r, &p->threshold) == -1 ||
+	    snapshot_get_u64(r, &p->budget) == -1 ||
+	    snapshot_get_u8(r, &p->netjoin) == -1 ||
+	    snapshot_get_u8(r, &p->imageload) == -1 ||
+	    snapshot_get_u8(r, &n) == -1)
 		return (-1);
 	if (n > CONF_MAX_STATUSES)
-		return (snap_fail(r, "too many statuses"));
+		return (snapshot_fail(r, "too many statuses"));
 	for (i = 0; i < n; i++) {
-		if (snap_get_u32(r, &len) == -1)
+		if (snapshot_get_u32(r, &len) == -1)
 			return (-1);
 		if (len > r->n)
-			return (snap_fail(r, "status longer than its section"));
+			return (snapshot_fail(r,
+			    "status longer than its section"));
 		p->statuses[p->nstatuses++] = xstrndup((const char *)r->p,
 		    len);
 		r->p += len;
 		r->n -= len;
 	}
 	if (r->n != 0)
-		return (snap_fail(r, "bytes after the parameters"));
+		return (snapshot_fail(r, "bytes after the parameters"));
 	return (0);
 }
 
@@ -380,14 +382,14 @@ engine_parm_compare(const struct engine *e, const struct engine_parm *p)
 }
 
 static int
-engine_read_time(struct engine *e, struct snap_r *r)
+engine_read_time(struct engine *e, struct snapshot_r *r)
 {
 	int64_t	 max, wm;
 
-	if (snap_get_time(r, &max) == -1 || snap_get_i64(r, &wm) == -1)
+	if (snapshot_get_time(r, &max) == -1 || snapshot_get_i64(r, &wm) == -1)
 		return (-1);
 	if (r->n != 0)
-		return (snap_fail(r, "bytes after the watermark"));
+		return (snapshot_fail(r, "bytes after the watermark"));
 	/* The watermark follows from the newest time and our lateness. */
 	e->st.max_time = max;
 	e->st.watermark = max == ENGINE_NONE ? ENGINE_NONE : max - e->lateness;
@@ -396,73 +398,75 @@ engine_read_time(struct engine *e, struct snap_r *r)
 
 /* The next section, which must be `want'. */
 static int
-engine_section(struct snap_r *r, uint32_t want, struct snap_r *s)
+engine_section(struct snapshot_r *r, uint32_t want, struct snapshot_r *s)
 {
 	uint32_t	 tag;
 
-	if (snap_next(r, &tag, s) == -1)
+	if (snapshot_next(r, &tag, s) == -1)
 		return (-1);
 	if (tag != want)
-		return (snap_fail(r, "unexpected section"));
+		return (snapshot_fail(r, "unexpected section"));
 	return (0);
 }
 
 /* A failure inside a section is reported as the file's. */
 static int
-engine_sub(struct snap_r *r, const struct snap_r *s, int rv)
+engine_sub(struct snapshot_r *r, const struct snapshot_r *s, int rv)
 {
 	if (rv == -1)
-		snap_fail(r, s->why != NULL ? s->why : "bad section");
+		snapshot_fail(r, s->why != NULL ? s->why : "bad section");
 	return (rv);
 }
 
 static int
-engine_read_rules(struct engine *e, struct snap_r *r,
+engine_read_rules(struct engine *e, struct snapshot_r *r,
     const struct engine_parm *p)
 {
-	struct snap_r	 s;
+	struct snapshot_r	 s;
 
-	if (engine_section(r, SNAP_ENGN, &s) == -1 ||
+	if (engine_section(r, SNAPSHOT_ENGN, &s) == -1 ||
 	    engine_sub(r, &s, engine_read_time(e, &s)) == -1 ||
-	    engine_section(r, SNAP_NJKY, &s) == -1 ||
-	    engine_sub(r, &s, netjoin_restore(e->nj, SNAP_NJKY, &s)) == -1 ||
-	    engine_section(r, SNAP_NJPR, &s) == -1 ||
-	    engine_sub(r, &s, netjoin_restore(e->nj, SNAP_NJPR, &s)) == -1 ||
-	    engine_section(r, SNAP_ILWN, &s) == -1 ||
+	    engine_section(r, SNAPSHOT_NJKY, &s) == -1 ||
+	    engine_sub(r, &s,
+	    netjoin_restore(e->nj, SNAPSHOT_NJKY, &s)) == -1 ||
+	    engine_section(r, SNAPSHOT_NJPR, &s) == -1 ||
+	    engine_sub(r, &s,
+	    netjoin_restore(e->nj, SNAPSHOT_NJPR, &s)) == -1 ||
+	    engine_section(r, SNAPSHOT_ILWN, &s) == -1 ||
 	    engine_sub(r, &s, imageload_restore(e->il, &s, p->period,
 	    p->budget, (const char *const *)p->statuses, p->nstatuses)) == -1 ||
-	    engine_section(r, SNAP_END, &s) == -1)
+	    engine_section(r, SNAPSHOT_END, &s) == -1)
 		return (-1);
 	if (s.n != 0 || r->n != 0)
-		return (snap_fail(r, "bytes after the end"));
+		return (snapshot_fail(r, "bytes after the end"));
 	return (0);
 }
 
 /* Every section after the header, into this (empty) engine. */
 static int
-engine_restore_cb(struct snap_r *r, void *arg)
+engine_restore_cb(struct snapshot_r *r, void *arg)
 {
 	struct engine		*e = arg;
 	struct engine_parm	 p;
-	struct snap_r		 s, strs;
+	struct snapshot_r		 s, strs;
 	int			 rv = -1;
 
 	memset(&p, 0, sizeof(p));
 	memset(&strs, 0, sizeof(strs));
-	if (engine_section(r, SNAP_STRS, &strs) == -1)
+	if (engine_section(r, SNAPSHOT_STRS, &strs) == -1)
 		return (-1);
-	if (engine_sub(r, &strs, snap_get_strings(&strs, &e->in)) == -1)
+	if (engine_sub(r, &strs, snapshot_get_strings(&strs, &e->in)) == -1)
 		goto done;
 	r->strs = strs.strs;
 	r->nstrs = strs.nstrs;
-	if (engine_section(r, SNAP_PARM, &s) == -1 ||
+	if (engine_section(r, SNAPSHOT_PARM, &s) == -1 ||
 	    engine_sub(r, &s, engine_read_parm(&s, &p)) == -1)
 		goto done;
 	engine_parm_compare(e, &p);
 	rv = engine_read_rules(e, r, &p);
 done:
 	engine_parm_clear(&p);
-	snap_strings_free(&strs, &e->in);
+	snapshot_strings_free(&strs, &e->in);
 	r->strs = NULL;
 	r->nstrs = 0;
 	return (rv);
@@ -485,9 +489,9 @@ int
 engine_snapshot_read(struct engine *e, const uint8_t *buf, size_t len,
     int64_t now, const char **why)
 {
-	struct snap_r	 r;
+	struct snapshot_r	 r;
 
-	if (snap_open(buf, len, &r, why) == -1)
+	if (snapshot_open(buf, len, &r, why) == -1)
 		return (-1);
 	if (engine_restore_cb(&r, e) == -1) {
 		*why = r.why;

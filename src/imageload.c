@@ -476,34 +476,34 @@ imageload_free(struct imageload *il)
 #define IL_GROUP_MIN	29
 
 static void
-il_save_cb(struct snap_w *w, void *arg)
+il_save_cb(struct snapshot_w *w, void *arg)
 {
 	const struct imageload	*il = arg;
 	const struct il_window	*win;
 	const struct il_group	*g;
 	size_t			 i;
 
-	snap_put_u64(w, il->st.windows);
+	snapshot_put_u64(w, il->st.windows);
 	TAILQ_FOREACH(win, &il->windows, entry) {
-		snap_put_i64(w, win->start);
-		snap_put_u64(w, win->ngroups);
+		snapshot_put_i64(w, win->start);
+		snapshot_put_u64(w, win->ngroups);
 		LIST_FOREACH(g, &win->groups, wentry) {
-			snap_put_str(w, g->loaded);
-			snap_put_str(w, g->signer);
-			snap_put_u8(w, (uint8_t)g->is_signed);
-			snap_put_u64(w, g->executions);
-			snap_put_u32(w, g->statuses);
-			snap_put_u64(w, g->nhosts);
+			snapshot_put_str(w, g->loaded);
+			snapshot_put_str(w, g->signer);
+			snapshot_put_u8(w, (uint8_t)g->is_signed);
+			snapshot_put_u64(w, g->executions);
+			snapshot_put_u32(w, g->statuses);
+			snapshot_put_u64(w, g->nhosts);
 			for (i = 0; i < g->nhosts; i++)
-				snap_put_str(w, g->hosts[i]);
+				snapshot_put_str(w, g->hosts[i]);
 		}
 	}
 }
 
 int
-imageload_save(const struct imageload *il, struct snap_w *w)
+imageload_save(const struct imageload *il, struct snapshot_w *w)
 {
-	return (snap_section(w, SNAP_ILWN, il_save_cb, (void *)il));
+	return (snapshot_section(w, SNAPSHOT_ILWN, il_save_cb, (void *)il));
 }
 
 /* What a restore needs to know about the file's parameters. */
@@ -526,19 +526,19 @@ il_map_statuses(const struct il_restoring *rs, uint32_t saved)
 
 /* The devices of a group; those of a group not kept are only skipped. */
 static int
-il_restore_hosts(struct imageload *il, struct snap_r *r, struct il_group *g)
+il_restore_hosts(struct imageload *il, struct snapshot_r *r, struct il_group *g)
 {
 	struct istr	*d;
 	struct slice	 s;
 	uint64_t	 n, i;
 
-	if (snap_get_count(r, 4, &n) == -1)
+	if (snapshot_get_count(r, 4, &n) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if (snap_get_str(r, &d) == -1)
+		if (snapshot_get_str(r, &d) == -1)
 			return (-1);
 		if (d == NULL)
-			return (snap_fail(r, "empty device in a group"));
+			return (snapshot_fail(r, "empty device in a group"));
 		if (g != NULL) {
 			s = (struct slice){ d->s, d->len };
 			il_group_host(il, g, &s);
@@ -549,8 +549,8 @@ il_restore_hosts(struct imageload *il, struct snap_r *r, struct il_group *g)
 }
 
 static int
-il_restore_group(struct imageload *il, struct snap_r *r, struct il_window *w,
-    const struct il_restoring *rs)
+il_restore_group(struct imageload *il, struct snapshot_r *r,
+    struct il_window *w, const struct il_restoring *rs)
 {
 	struct istr	*loaded = NULL, *signer = NULL;
 	struct il_group	*g = NULL;
@@ -561,12 +561,14 @@ il_restore_group(struct imageload *il, struct snap_r *r, struct il_window *w,
 	uint64_t	 h;
 	int		 rv = -1;
 
-	if (snap_get_str(r, &loaded) == -1 || snap_get_str(r, &signer) == -1 ||
-	    snap_get_u8(r, &sg) == -1 || snap_get_u64(r, &execs) == -1 ||
-	    snap_get_u32(r, &st) == -1)
+	if (snapshot_get_str(r, &loaded) == -1 ||
+	    snapshot_get_str(r, &signer) == -1 ||
+	    snapshot_get_u8(r, &sg) == -1 ||
+	    snapshot_get_u64(r, &execs) == -1 ||
+	    snapshot_get_u32(r, &st) == -1)
 		goto done;
 	if (loaded == NULL || signer == NULL) {
-		snap_fail(r, "imageload group without image or signer");
+		snapshot_fail(r, "imageload group without image or signer");
 		goto done;
 	}
 	memset(&rec, 0, sizeof(rec));
@@ -575,7 +577,7 @@ il_restore_group(struct imageload *il, struct snap_r *r, struct il_window *w,
 	rec.is_signed = sg ? TRI_TRUE : TRI_FALSE;
 	h = il_group_hash(il, w->start, &rec);
 	if (il_group_find(il, w, h, &rec) != NULL) {
-		snap_fail(r, "repeated imageload group");
+		snapshot_fail(r, "repeated imageload group");
 		goto done;
 	}
 	/*
@@ -598,19 +600,19 @@ done:
 }
 
 static int
-il_restore_window(struct imageload *il, struct snap_r *r, int64_t *prev,
+il_restore_window(struct imageload *il, struct snapshot_r *r, int64_t *prev,
     const struct il_restoring *rs)
 {
 	struct il_window	*w;
 	int64_t			 start;
 	uint64_t		 n, i;
 
-	if (snap_get_time(r, &start) == -1 ||
-	    snap_get_count(r, IL_GROUP_MIN, &n) == -1)
+	if (snapshot_get_time(r, &start) == -1 ||
+	    snapshot_get_count(r, IL_GROUP_MIN, &n) == -1)
 		return (-1);
 	if (start == IL_NONE || (*prev != IL_NONE && start <= *prev) ||
 	    il_window_start(il, start) != start)
-		return (snap_fail(r, "imageload window out of order or "
+		return (snapshot_fail(r, "imageload window out of order or "
 		    "misaligned"));
 	*prev = start;
 	w = il_window_get(il, start);
@@ -622,12 +624,12 @@ il_restore_window(struct imageload *il, struct snap_r *r, int64_t *prev,
 
 /*
  * Read ILWN into an empty imageload. The file's period and status names
- * and budget come from its PARM section: windows of another period do not line up
- * with ours and are dropped whole (the caller says so); statuses are
- * matched by name.
+ * and budget come from its PARM section: windows of another period do
+ * not line up with ours and are dropped whole (the caller says so);
+ * statuses are matched by name.
  */
 int
-imageload_restore(struct imageload *il, struct snap_r *r, int64_t period,
+imageload_restore(struct imageload *il, struct snapshot_r *r, int64_t period,
     uint64_t budget, const char *const *statuses, size_t nstatuses)
 {
 	struct il_restoring	 rs;
@@ -644,12 +646,12 @@ imageload_restore(struct imageload *il, struct snap_r *r, int64_t period,
 			if (strcmp(statuses[j], il->statuses[k]) == 0)
 				rs.map[j] = (int)k;
 	}
-	if (snap_get_count(r, IL_WINDOW_MIN, &n) == -1)
+	if (snapshot_get_count(r, IL_WINDOW_MIN, &n) == -1)
 		return (-1);
 	for (i = 0; i < n; i++)
 		if (il_restore_window(il, r, &prev, &rs) == -1)
 			return (-1);
 	if (r->n != 0)
-		return (snap_fail(r, "bytes after the imageload windows"));
+		return (snapshot_fail(r, "bytes after the imageload windows"));
 	return (0);
 }

@@ -79,7 +79,7 @@ struct nj_group {
 	LIST_ENTRY(nj_group)	 kentry;
 	TAILQ_ENTRY(nj_group)	 lru;
 	int			 good;		/* on the known-good list */
-	uint64_t		 rank;		/* in the eviction order, at save */
+	uint64_t		 rank;		/* eviction order, at save */
 
 	int64_t			*wt;		/* exact waiting times */
 	uint32_t		 nwt;
@@ -1255,107 +1255,107 @@ netjoin_free(struct netjoin *nj)
 #define NJ_PROC_MIN	33
 
 static void
-nj_save_group(struct snap_w *w, const struct nj_group *g)
+nj_save_group(struct snapshot_w *w, const struct nj_group *g)
 {
 	uint32_t	 i;
 
-	snap_put_u64(w, g->rank);
-	snap_put_u8(w, (uint8_t)g->good);
-	snap_put(w, &g->ip, sizeof(g->ip));
-	snap_put_u32(w, g->capwt);
-	snap_put_u32(w, g->nwt);
+	snapshot_put_u64(w, g->rank);
+	snapshot_put_u8(w, (uint8_t)g->good);
+	snapshot_put(w, &g->ip, sizeof(g->ip));
+	snapshot_put_u32(w, g->capwt);
+	snapshot_put_u32(w, g->nwt);
 	for (i = 0; i < g->nwt; i++)
-		snap_put_i64(w, g->wt[i]);
-	snap_put_u64(w, g->wover);
-	snap_put_i64(w, g->wover_lo);
-	snap_put_i64(w, g->wover_hi);
-	snap_put_i64(w, g->last_alert);
-	snap_put_u64(w, g->heapidx == NJ_NOHEAP ? UINT64_MAX : g->heapidx);
-	snap_put_u64(w, g->pending);
-	snap_put_i64(w, g->pfirst);
-	snap_put_i64(w, g->plast);
-	snap_put_i64(w, g->last_seen);
-	snap_put_str(w, g->device_name);
-	snap_put_str(w, g->image);
-	snap_put_str(w, g->guid);
-	snap_put_str(w, g->user);
-	snap_put_str(w, g->protocol);
-	snap_put_u32(w, (uint32_t)g->cmdlen);
-	snap_put(w, g->cmdline, g->cmdlen);
-	snap_put_i64(w, g->pid);
-	snap_put_u8(w, (uint8_t)g->has_pid);
-	snap_put_u8(w, (uint8_t)g->has_port);
-	snap_put_u16(w, g->port);
-	snap_put_u8(w, g->nports);
+		snapshot_put_i64(w, g->wt[i]);
+	snapshot_put_u64(w, g->wover);
+	snapshot_put_i64(w, g->wover_lo);
+	snapshot_put_i64(w, g->wover_hi);
+	snapshot_put_i64(w, g->last_alert);
+	snapshot_put_u64(w, g->heapidx == NJ_NOHEAP ? UINT64_MAX : g->heapidx);
+	snapshot_put_u64(w, g->pending);
+	snapshot_put_i64(w, g->pfirst);
+	snapshot_put_i64(w, g->plast);
+	snapshot_put_i64(w, g->last_seen);
+	snapshot_put_str(w, g->device_name);
+	snapshot_put_str(w, g->image);
+	snapshot_put_str(w, g->guid);
+	snapshot_put_str(w, g->user);
+	snapshot_put_str(w, g->protocol);
+	snapshot_put_u32(w, (uint32_t)g->cmdlen);
+	snapshot_put(w, g->cmdline, g->cmdlen);
+	snapshot_put_i64(w, g->pid);
+	snapshot_put_u8(w, (uint8_t)g->has_pid);
+	snapshot_put_u8(w, (uint8_t)g->has_port);
+	snapshot_put_u16(w, g->port);
+	snapshot_put_u8(w, g->nports);
 	for (i = 0; i < g->nports; i++)
-		snap_put_u16(w, g->ports[i]);
-	snap_put_u8(w, g->nurls);
+		snapshot_put_u16(w, g->ports[i]);
+	snapshot_put_u8(w, g->nurls);
 	for (i = 0; i < g->nurls; i++)
-		snap_put_str(w, g->urls[i]);
+		snapshot_put_str(w, g->urls[i]);
 }
 
 static void
-nj_save_key(struct snap_w *w, const struct nj_key *k)
+nj_save_key(struct snapshot_w *w, const struct nj_key *k)
 {
 	const struct nj_group	*g;
 	uint64_t		 n = 0;
 
-	snap_put_u8(w, k->path != NULL);
-	snap_put_str(w, k->device);
+	snapshot_put_u8(w, k->path != NULL);
+	snapshot_put_str(w, k->device);
 	if (k->path != NULL)
-		snap_put_str(w, k->path);
+		snapshot_put_str(w, k->path);
 	else
-		snap_put(w, k->sha1, sizeof(k->sha1));
-	snap_put_u8(w, (uint8_t)k->is_signed);
-	snap_put_u8(w, (uint8_t)k->is_trusted);
-	snap_put_u8(w, k->source);
-	snap_put_i64(w, k->bad_lo);
-	snap_put_i64(w, k->bad_hi);
-	snap_put_i64(w, k->good_last);
-	snap_put_i64(w, k->fact_time);
-	snap_put_str(w, k->status);
-	snap_put_str(w, k->signer);
-	snap_put_str(w, k->issuer);
+		snapshot_put(w, k->sha1, sizeof(k->sha1));
+	snapshot_put_u8(w, (uint8_t)k->is_signed);
+	snapshot_put_u8(w, (uint8_t)k->is_trusted);
+	snapshot_put_u8(w, k->source);
+	snapshot_put_i64(w, k->bad_lo);
+	snapshot_put_i64(w, k->bad_hi);
+	snapshot_put_i64(w, k->good_last);
+	snapshot_put_i64(w, k->fact_time);
+	snapshot_put_str(w, k->status);
+	snapshot_put_str(w, k->signer);
+	snapshot_put_str(w, k->issuer);
 	LIST_FOREACH(g, &k->groups, kentry)
 		n++;
-	snap_put_u64(w, n);
+	snapshot_put_u64(w, n);
 	LIST_FOREACH(g, &k->groups, kentry)
 		nj_save_group(w, g);
 }
 
 static void
-nj_save_keys_cb(struct snap_w *w, void *arg)
+nj_save_keys_cb(struct snapshot_w *w, void *arg)
 {
 	struct netjoin	*nj = arg;
 	struct nj_key	*k;
 
-	snap_put_u64(w, nj->st.keys);
-	snap_put_u64(w, nj->st.groups);
-	snap_put_u64(w, nj->nheap);
-	snap_put_u64(w, nj->capheap);
+	snapshot_put_u64(w, nj->st.keys);
+	snapshot_put_u64(w, nj->st.groups);
+	snapshot_put_u64(w, nj->nheap);
+	snapshot_put_u64(w, nj->capheap);
 	TAILQ_FOREACH(k, &nj->keylru, lru)
 		nj_save_key(w, k);
 }
 
 static void
-nj_save_procs_cb(struct snap_w *w, void *arg)
+nj_save_procs_cb(struct snapshot_w *w, void *arg)
 {
 	struct netjoin	*nj = arg;
 	struct nj_proc	*p;
 
-	snap_put_u64(w, nj->st.procs);
+	snapshot_put_u64(w, nj->st.procs);
 	TAILQ_FOREACH(p, &nj->proclru, lru) {
-		snap_put_str(w, p->device);
-		snap_put_i64(w, p->time);
-		snap_put(w, p->sha1, sizeof(p->sha1));
-		snap_put_u8(w, p->guidlen);
-		snap_put(w, p->guid, p->guidlen);
+		snapshot_put_str(w, p->device);
+		snapshot_put_i64(w, p->time);
+		snapshot_put(w, p->sha1, sizeof(p->sha1));
+		snapshot_put_u8(w, p->guidlen);
+		snapshot_put(w, p->guid, p->guidlen);
 	}
 }
 
 /* Write the NJKY and NJPR sections. */
 int
-netjoin_save(struct netjoin *nj, struct snap_w *w)
+netjoin_save(struct netjoin *nj, struct snapshot_w *w)
 {
 	struct nj_group	*g;
 	uint64_t	 rank = 0;
@@ -1364,8 +1364,8 @@ netjoin_save(struct netjoin *nj, struct snap_w *w)
 		g->rank = rank++;
 	TAILQ_FOREACH(g, &nj->otherlru, lru)
 		g->rank = rank++;
-	if (snap_section(w, SNAP_NJKY, nj_save_keys_cb, nj) == -1 ||
-	    snap_section(w, SNAP_NJPR, nj_save_procs_cb, nj) == -1)
+	if (snapshot_section(w, SNAPSHOT_NJKY, nj_save_keys_cb, nj) == -1 ||
+	    snapshot_section(w, SNAPSHOT_NJPR, nj_save_procs_cb, nj) == -1)
 		return (-1);
 	return (0);
 }
@@ -1398,77 +1398,80 @@ nj_group_discard(struct netjoin *nj, struct nj_group *g)
 }
 
 static int
-nj_load_waiting(struct snap_r *r, struct nj_group *g)
+nj_load_waiting(struct snapshot_r *r, struct nj_group *g)
 {
 	uint32_t	 i;
 
-	if (snap_get_u32(r, &g->capwt) == -1 || snap_get_u32(r, &g->nwt) == -1)
+	if (snapshot_get_u32(r, &g->capwt) == -1 ||
+	    snapshot_get_u32(r, &g->nwt) == -1)
 		return (-1);
 	if (g->capwt > NJ_WAIT_EXACT || g->nwt > g->capwt) {
 		g->nwt = g->capwt = 0;
-		return (snap_fail(r, "bad count of waiting connections"));
+		return (snapshot_fail(r, "bad count of waiting connections"));
 	}
 	if (g->capwt > 0)
 		g->wt = xcalloc(g->capwt, sizeof(*g->wt));
 	for (i = 0; i < g->nwt; i++)
-		if (snap_get_time(r, &g->wt[i]) == -1)
+		if (snapshot_get_time(r, &g->wt[i]) == -1)
 			return (-1);
-	if (snap_get_u64(r, &g->wover) == -1 ||
-	    snap_get_time(r, &g->wover_lo) == -1 ||
-	    snap_get_time(r, &g->wover_hi) == -1)
+	if (snapshot_get_u64(r, &g->wover) == -1 ||
+	    snapshot_get_time(r, &g->wover_lo) == -1 ||
+	    snapshot_get_time(r, &g->wover_hi) == -1)
 		return (-1);
 	if (g->wover > 0 && (g->wover_lo == NJ_NONE || g->wover_hi == NJ_NONE))
-		return (snap_fail(r, "waiting aggregate without times"));
+		return (snapshot_fail(r, "waiting aggregate without times"));
 	return (0);
 }
 
 static int
-nj_load_context(struct snap_r *r, struct nj_group *g)
+nj_load_context(struct snapshot_r *r, struct nj_group *g)
 {
 	uint32_t	 len;
 	uint8_t		 hp, hpo, n, i;
 
-	if (snap_get_str(r, &g->device_name) == -1 ||
-	    snap_get_str(r, &g->image) == -1 ||
-	    snap_get_str(r, &g->guid) == -1 ||
-	    snap_get_str(r, &g->user) == -1 ||
-	    snap_get_str(r, &g->protocol) == -1 ||
-	    snap_get_u32(r, &len) == -1)
+	if (snapshot_get_str(r, &g->device_name) == -1 ||
+	    snapshot_get_str(r, &g->image) == -1 ||
+	    snapshot_get_str(r, &g->guid) == -1 ||
+	    snapshot_get_str(r, &g->user) == -1 ||
+	    snapshot_get_str(r, &g->protocol) == -1 ||
+	    snapshot_get_u32(r, &len) == -1)
 		return (-1);
 	if (len > r->n)
-		return (snap_fail(r, "command line longer than its section"));
+		return (snapshot_fail(r,
+		    "command line longer than its section"));
 	if (len > 0) {
 		g->cmdline = xmalloc(len);
 		g->cmdlen = len;
-		(void)snap_get(r, g->cmdline, len);
+		(void)snapshot_get(r, g->cmdline, len);
 	}
-	if (snap_get_i64(r, &g->pid) == -1 || snap_get_u8(r, &hp) == -1 ||
-	    snap_get_u8(r, &hpo) == -1 || snap_get_u16(r, &g->port) == -1 ||
-	    snap_get_u8(r, &n) == -1)
+	if (snapshot_get_i64(r, &g->pid) == -1 ||
+	    snapshot_get_u8(r, &hp) == -1 || snapshot_get_u8(r, &hpo) == -1 ||
+	    snapshot_get_u16(r, &g->port) == -1 ||
+	    snapshot_get_u8(r, &n) == -1)
 		return (-1);
 	g->has_pid = hp != 0;
 	g->has_port = hpo != 0;
 	if (n > ALERT_MAX_PORTS)
-		return (snap_fail(r, "too many ports in a group"));
+		return (snapshot_fail(r, "too many ports in a group"));
 	for (i = 0; i < n; i++)
-		if (snap_get_u16(r, &g->ports[g->nports++]) == -1)
+		if (snapshot_get_u16(r, &g->ports[g->nports++]) == -1)
 			return (-1);
-	if (snap_get_u8(r, &n) == -1)
+	if (snapshot_get_u8(r, &n) == -1)
 		return (-1);
 	if (n > ALERT_MAX_URLS)
-		return (snap_fail(r, "too many URLs in a group"));
+		return (snapshot_fail(r, "too many URLs in a group"));
 	for (i = 0; i < n; i++) {
-		if (snap_get_str(r, &g->urls[g->nurls]) == -1)
+		if (snapshot_get_str(r, &g->urls[g->nurls]) == -1)
 			return (-1);
 		if (g->urls[g->nurls++] == NULL)
-			return (snap_fail(r, "empty URL in a group"));
+			return (snapshot_fail(r, "empty URL in a group"));
 	}
 	return (0);
 }
 
 /* One group record, not yet linked. */
 static struct nj_group *
-nj_load_group_fields(struct snap_r *r, struct nj_loading *ld)
+nj_load_group_fields(struct snapshot_r *r, struct nj_loading *ld)
 {
 	struct nj_group	*g;
 	uint64_t	 hi;
@@ -1476,21 +1479,23 @@ nj_load_group_fields(struct snap_r *r, struct nj_loading *ld)
 
 	g = xcalloc(1, sizeof(*g));
 	g->heapidx = NJ_NOHEAP;
-	if (snap_get_u64(r, &g->rank) == -1 || snap_get_u8(r, &good) == -1 ||
-	    snap_get(r, &g->ip, sizeof(g->ip)) == -1 ||
+	if (snapshot_get_u64(r, &g->rank) == -1 ||
+	    snapshot_get_u8(r, &good) == -1 ||
+	    snapshot_get(r, &g->ip, sizeof(g->ip)) == -1 ||
 	    nj_load_waiting(r, g) == -1 ||
-	    snap_get_time(r, &g->last_alert) == -1 ||
-	    snap_get_u64(r, &hi) == -1 || snap_get_u64(r, &g->pending) == -1 ||
-	    snap_get_time(r, &g->pfirst) == -1 ||
-	    snap_get_time(r, &g->plast) == -1 ||
-	    snap_get_time(r, &g->last_seen) == -1 ||
+	    snapshot_get_time(r, &g->last_alert) == -1 ||
+	    snapshot_get_u64(r, &hi) == -1 ||
+	    snapshot_get_u64(r, &g->pending) == -1 ||
+	    snapshot_get_time(r, &g->pfirst) == -1 ||
+	    snapshot_get_time(r, &g->plast) == -1 ||
+	    snapshot_get_time(r, &g->last_seen) == -1 ||
 	    nj_load_context(r, g) == -1)
 		return (g);
 	g->good = good != 0;
 	if (g->rank >= ld->ngroups || ld->byrank[g->rank] != NULL)
-		snap_fail(r, "bad or repeated group rank");
+		snapshot_fail(r, "bad or repeated group rank");
 	else if (hi != UINT64_MAX && (hi >= ld->nheap || ld->heap[hi] != NULL))
-		snap_fail(r, "bad or repeated heap index");
+		snapshot_fail(r, "bad or repeated heap index");
 	else if (hi != UINT64_MAX)
 		ld->heap[hi] = g;
 	return (g);
@@ -1498,19 +1503,19 @@ nj_load_group_fields(struct snap_r *r, struct nj_loading *ld)
 
 /* The groups of key k, appended to its list in the order read. */
 static int
-nj_load_groups(struct netjoin *nj, struct snap_r *r, struct nj_key *k,
+nj_load_groups(struct netjoin *nj, struct snapshot_r *r, struct nj_key *k,
     struct nj_loading *ld)
 {
 	struct nj_group	*g, *last = NULL, *o;
 	uint64_t	 n, i;
 	size_t		 it;
 
-	if (snap_get_count(r, NJ_GROUP_MIN, &n) == -1)
+	if (snapshot_get_count(r, NJ_GROUP_MIN, &n) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {
 		g = nj_load_group_fields(r, ld);
 		if (++ld->seen > ld->ngroups)
-			snap_fail(r, "more groups than counted");
+			snapshot_fail(r, "more groups than counted");
 		if (r->err) {
 			nj_group_discard(nj, g);
 			return (-1);
@@ -1523,7 +1528,7 @@ nj_load_groups(struct netjoin *nj, struct snap_r *r, struct nj_key *k,
 			    memcmp(&o->ip, &g->ip, sizeof(g->ip)) == 0) {
 				ld->byrank[g->rank] = NULL;
 				nj_group_discard(nj, g);
-				return (snap_fail(r, "repeated group"));
+				return (snapshot_fail(r, "repeated group"));
 			}
 		ld->byrank[g->rank] = g;
 		if (last == NULL)
@@ -1542,42 +1547,42 @@ nj_load_groups(struct netjoin *nj, struct snap_r *r, struct nj_key *k,
 }
 
 static int
-nj_load_key_fields(struct snap_r *r, struct nj_key *k)
+nj_load_key_fields(struct snapshot_r *r, struct nj_key *k)
 {
 	uint8_t	 ispath, sg, tr;
 
-	if (snap_get_u8(r, &ispath) == -1 ||
-	    snap_get_str(r, &k->device) == -1)
+	if (snapshot_get_u8(r, &ispath) == -1 ||
+	    snapshot_get_str(r, &k->device) == -1)
 		return (-1);
-	if (ispath ? snap_get_str(r, &k->path) == -1 :
-	    snap_get(r, k->sha1, sizeof(k->sha1)) == -1)
+	if (ispath ? snapshot_get_str(r, &k->path) == -1 :
+	    snapshot_get(r, k->sha1, sizeof(k->sha1)) == -1)
 		return (-1);
-	if (snap_get_u8(r, &sg) == -1 || snap_get_u8(r, &tr) == -1 ||
-	    snap_get_u8(r, &k->source) == -1 ||
-	    snap_get_time(r, &k->bad_lo) == -1 ||
-	    snap_get_time(r, &k->bad_hi) == -1 ||
-	    snap_get_time(r, &k->good_last) == -1 ||
-	    snap_get_time(r, &k->fact_time) == -1 ||
-	    snap_get_str(r, &k->status) == -1 ||
-	    snap_get_str(r, &k->signer) == -1 ||
-	    snap_get_str(r, &k->issuer) == -1)
+	if (snapshot_get_u8(r, &sg) == -1 || snapshot_get_u8(r, &tr) == -1 ||
+	    snapshot_get_u8(r, &k->source) == -1 ||
+	    snapshot_get_time(r, &k->bad_lo) == -1 ||
+	    snapshot_get_time(r, &k->bad_hi) == -1 ||
+	    snapshot_get_time(r, &k->good_last) == -1 ||
+	    snapshot_get_time(r, &k->fact_time) == -1 ||
+	    snapshot_get_str(r, &k->status) == -1 ||
+	    snapshot_get_str(r, &k->signer) == -1 ||
+	    snapshot_get_str(r, &k->issuer) == -1)
 		return (-1);
 	k->is_signed = (int8_t)sg;
 	k->is_trusted = (int8_t)tr;
 	if (k->device == NULL || (ispath && k->path == NULL))
-		return (snap_fail(r, "key without device or path"));
+		return (snapshot_fail(r, "key without device or path"));
 	if (k->source >= SRC_NSOURCES || k->is_signed < TRI_UNKNOWN ||
 	    k->is_signed > TRI_TRUE || k->is_trusted < TRI_UNKNOWN ||
 	    k->is_trusted > TRI_TRUE)
-		return (snap_fail(r, "bad signature fields"));
+		return (snapshot_fail(r, "bad signature fields"));
 	if ((k->bad_lo == NJ_NONE) != (k->bad_hi == NJ_NONE) ||
 	    k->bad_lo > k->bad_hi)
-		return (snap_fail(r, "bad span of bad facts"));
+		return (snapshot_fail(r, "bad span of bad facts"));
 	return (0);
 }
 
 static int
-nj_load_key(struct netjoin *nj, struct snap_r *r, struct nj_loading *ld)
+nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 {
 	struct nj_key	*k;
 	const char	*p;
@@ -1603,7 +1608,7 @@ nj_load_key(struct netjoin *nj, struct snap_r *r, struct nj_loading *ld)
 	nj->st.keys++;
 	nj_bytes_add(nj, sizeof(*k) + sizeof(struct htab_slot));
 	if (nj_key_find(nj, k->device, k->sha1, p, pl, k->h) != k)
-		return (snap_fail(r, "repeated key"));
+		return (snapshot_fail(r, "repeated key"));
 	return (nj_load_groups(nj, r, k, ld));
 }
 
@@ -1614,13 +1619,13 @@ nj_load_key(struct netjoin *nj, struct snap_r *r, struct nj_loading *ld)
  * saved under another suppress is reordered for this one.
  */
 static int
-nj_load_finish(struct netjoin *nj, struct snap_r *r, struct nj_loading *ld)
+nj_load_finish(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 {
 	struct nj_group	*g;
 	uint64_t	 i;
 
 	if (ld->seen != ld->ngroups)
-		return (snap_fail(r, "fewer groups than counted"));
+		return (snapshot_fail(r, "fewer groups than counted"));
 	for (i = 0; i < ld->ngroups; i++) {
 		g = ld->byrank[i];
 		TAILQ_REMOVE(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
@@ -1629,26 +1634,28 @@ nj_load_finish(struct netjoin *nj, struct snap_r *r, struct nj_loading *ld)
 	}
 	for (i = 0; i < ld->nheap; i++)
 		if (ld->heap[i] == NULL || ld->heap[i]->pending == 0)
-			return (snap_fail(r, "hole in the suppression heap"));
+			return (snapshot_fail(r,
+			    "hole in the suppression heap"));
 	for (i = 0; i < ld->nheap; i++)
 		nj_heap_push(nj, ld->heap[i]);
 	return (0);
 }
 
 static int
-nj_load_keys(struct netjoin *nj, struct snap_r *r)
+nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
 {
 	struct nj_loading	 ld;
 	uint64_t		 n, i, cap;
 	int			 rv = -1;
 
 	memset(&ld, 0, sizeof(ld));
-	if (snap_get_count(r, NJ_KEY_MIN, &n) == -1 ||
-	    snap_get_count(r, NJ_GROUP_MIN, &ld.ngroups) == -1 ||
-	    snap_get_u64(r, &ld.nheap) == -1 || snap_get_u64(r, &cap) == -1)
+	if (snapshot_get_count(r, NJ_KEY_MIN, &n) == -1 ||
+	    snapshot_get_count(r, NJ_GROUP_MIN, &ld.ngroups) == -1 ||
+	    snapshot_get_u64(r, &ld.nheap) == -1 ||
+	    snapshot_get_u64(r, &cap) == -1)
 		return (-1);
 	if (ld.nheap > ld.ngroups)
-		return (snap_fail(r, "heap larger than the groups"));
+		return (snapshot_fail(r, "heap larger than the groups"));
 	/*
 	 * The heap's capacity is counted in the state's bytes: restored as
 	 * it was, so that the memory budget bites where it would have. A
@@ -1665,7 +1672,7 @@ nj_load_keys(struct netjoin *nj, struct snap_r *r)
 		if (nj_load_key(nj, r, &ld) == -1)
 			goto done;
 	if (r->n != 0)
-		snap_fail(r, "bytes after the keys");
+		snapshot_fail(r, "bytes after the keys");
 	else
 		rv = nj_load_finish(nj, r, &ld);
 done:
@@ -1675,21 +1682,21 @@ done:
 }
 
 static int
-nj_load_proc(struct netjoin *nj, struct snap_r *r)
+nj_load_proc(struct netjoin *nj, struct snapshot_r *r)
 {
 	struct nj_proc	*p;
 	struct slice	 guid;
 
 	p = xcalloc(1, sizeof(*p));
-	if (snap_get_str(r, &p->device) == -1 ||
-	    snap_get_time(r, &p->time) == -1 ||
-	    snap_get(r, p->sha1, sizeof(p->sha1)) == -1 ||
-	    snap_get_u8(r, &p->guidlen) == -1 ||
+	if (snapshot_get_str(r, &p->device) == -1 ||
+	    snapshot_get_time(r, &p->time) == -1 ||
+	    snapshot_get(r, p->sha1, sizeof(p->sha1)) == -1 ||
+	    snapshot_get_u8(r, &p->guidlen) == -1 ||
 	    (p->guidlen > sizeof(p->guid) &&
-	    snap_fail(r, "process GUID too long") == -1) ||
-	    snap_get(r, p->guid, p->guidlen) == -1 ||
+	    snapshot_fail(r, "process GUID too long") == -1) ||
+	    snapshot_get(r, p->guid, p->guidlen) == -1 ||
 	    ((p->device == NULL || p->guidlen == 0) &&
-	    snap_fail(r, "process without device or GUID") == -1)) {
+	    snapshot_fail(r, "process without device or GUID") == -1)) {
 		intern_put(nj->in, p->device);
 		free(p);
 		return (-1);
@@ -1702,22 +1709,22 @@ nj_load_proc(struct netjoin *nj, struct snap_r *r)
 	nj_bytes_add(nj, sizeof(*p) + sizeof(struct htab_slot));
 	if (nj_proc_find(nj, &(struct slice){ p->device->s,
 	    p->device->len }, &guid) != p)
-		return (snap_fail(r, "repeated process"));
+		return (snapshot_fail(r, "repeated process"));
 	return (0);
 }
 
 static int
-nj_load_procs(struct netjoin *nj, struct snap_r *r)
+nj_load_procs(struct netjoin *nj, struct snapshot_r *r)
 {
 	uint64_t	 n, i;
 
-	if (snap_get_count(r, NJ_PROC_MIN, &n) == -1)
+	if (snapshot_get_count(r, NJ_PROC_MIN, &n) == -1)
 		return (-1);
 	for (i = 0; i < n; i++)
 		if (nj_load_proc(nj, r) == -1)
 			return (-1);
 	if (r->n != 0)
-		return (snap_fail(r, "bytes after the processes"));
+		return (snapshot_fail(r, "bytes after the processes"));
 	return (0);
 }
 
@@ -1726,11 +1733,11 @@ nj_load_procs(struct netjoin *nj, struct snap_r *r)
  * netjoin holds part of the file, consistent enough to be freed.
  */
 int
-netjoin_restore(struct netjoin *nj, uint32_t tag, struct snap_r *r)
+netjoin_restore(struct netjoin *nj, uint32_t tag, struct snapshot_r *r)
 {
-	if (tag == SNAP_NJKY)
+	if (tag == SNAPSHOT_NJKY)
 		return (nj_load_keys(nj, r));
-	if (tag == SNAP_NJPR)
+	if (tag == SNAPSHOT_NJPR)
 		return (nj_load_procs(nj, r));
-	return (snap_fail(r, "unknown netjoin section"));
+	return (snapshot_fail(r, "unknown netjoin section"));
 }

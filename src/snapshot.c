@@ -39,7 +39,7 @@
 #include "xmalloc.h"
 
 /* Generated for the reflected polynomial 0x82f63b78. */
-static const uint32_t snap_crctab[256] = {
+static const uint32_t snapshot_crctab[256] = {
 	0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4,
 	0xc79a971f, 0x35f1141c, 0x26a1e7e8, 0xd4ca64eb,
 	0x8ad958cf, 0x78b2dbcc, 0x6be22838, 0x9989ab3b,
@@ -107,20 +107,20 @@ static const uint32_t snap_crctab[256] = {
 };
 
 uint32_t
-snap_crc32c(uint32_t crc, const void *buf, size_t n)
+snapshot_crc32c(uint32_t crc, const void *buf, size_t n)
 {
 	const uint8_t	*p = buf;
 
 	crc = ~crc;
 	while (n-- > 0)
-		crc = snap_crctab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		crc = snapshot_crctab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return (~crc);
 }
 
 /* --- writer ----------------------------------------------------------- */
 
 void
-snap_w_init(struct snap_w *w, FILE *fp, const struct intern *in)
+snapshot_w_init(struct snapshot_w *w, FILE *fp, const struct intern *in)
 {
 	memset(w, 0, sizeof(*w));
 	w->fp = fp;
@@ -128,68 +128,68 @@ snap_w_init(struct snap_w *w, FILE *fp, const struct intern *in)
 }
 
 void
-snap_w_clear(struct snap_w *w)
+snapshot_w_clear(struct snapshot_w *w)
 {
 	free(w->sid);
 	w->sid = NULL;
 }
 
 void
-snap_put(struct snap_w *w, const void *p, size_t n)
+snapshot_put(struct snapshot_w *w, const void *p, size_t n)
 {
 	w->n += n;
 	if (w->fp == NULL || w->err || n == 0)
 		return;
-	w->crc = snap_crc32c(w->crc, p, n);
+	w->crc = snapshot_crc32c(w->crc, p, n);
 	if (fwrite(p, 1, n, w->fp) != n)
 		w->err = 1;
 }
 
 void
-snap_put_u8(struct snap_w *w, uint8_t v)
+snapshot_put_u8(struct snapshot_w *w, uint8_t v)
 {
-	snap_put(w, &v, 1);
+	snapshot_put(w, &v, 1);
 }
 
 void
-snap_put_u16(struct snap_w *w, uint16_t v)
+snapshot_put_u16(struct snapshot_w *w, uint16_t v)
 {
 	uint8_t	 b[2] = { v & 0xff, v >> 8 };
 
-	snap_put(w, b, sizeof(b));
+	snapshot_put(w, b, sizeof(b));
 }
 
 void
-snap_put_u32(struct snap_w *w, uint32_t v)
+snapshot_put_u32(struct snapshot_w *w, uint32_t v)
 {
 	uint8_t	 b[4];
 	int	 i;
 
 	for (i = 0; i < 4; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	snap_put(w, b, sizeof(b));
+	snapshot_put(w, b, sizeof(b));
 }
 
 void
-snap_put_u64(struct snap_w *w, uint64_t v)
+snapshot_put_u64(struct snapshot_w *w, uint64_t v)
 {
 	uint8_t	 b[8];
 	int	 i;
 
 	for (i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	snap_put(w, b, sizeof(b));
+	snapshot_put(w, b, sizeof(b));
 }
 
 void
-snap_put_i64(struct snap_w *w, int64_t v)
+snapshot_put_i64(struct snapshot_w *w, int64_t v)
 {
-	snap_put_u64(w, (uint64_t)v);
+	snapshot_put_u64(w, (uint64_t)v);
 }
 
 /* The slot of an interned string in the intern table. */
 static size_t
-snap_slot(const struct intern *in, const struct istr *is)
+snapshot_slot(const struct intern *in, const struct istr *is)
 {
 	size_t	 it;
 	void	*e;
@@ -203,38 +203,38 @@ snap_slot(const struct intern *in, const struct istr *is)
 
 /* A string the state refers to: its index in STRS + 1, 0 for none. */
 void
-snap_put_str(struct snap_w *w, const struct istr *is)
+snapshot_put_str(struct snapshot_w *w, const struct istr *is)
 {
 	size_t	 slot;
 
 	if (is == NULL || w->sid == NULL ||
-	    (slot = snap_slot(w->in, is)) == SIZE_MAX) {
+	    (slot = snapshot_slot(w->in, is)) == SIZE_MAX) {
 		if (is != NULL)
 			w->err = 1;	/* not interned: a bug */
-		snap_put_u32(w, 0);
+		snapshot_put_u32(w, 0);
 		return;
 	}
-	snap_put_u32(w, w->sid[slot]);
+	snapshot_put_u32(w, w->sid[slot]);
 }
 
 static void
-snap_strings_cb(struct snap_w *w, void *arg)
+snapshot_strings_cb(struct snapshot_w *w, void *arg)
 {
 	const struct htab	*t = &w->in->t;
 	const struct istr	*is;
 	size_t			 i;
 
-	snap_put_u64(w, t->n);
+	snapshot_put_u64(w, t->n);
 	for (i = 0; i < htab_capacity(t); i++)
 		if ((is = htab_at(t, i)) != NULL) {
-			snap_put_u32(w, is->len);
-			snap_put(w, is->s, is->len);
+			snapshot_put_u32(w, is->len);
+			snapshot_put(w, is->s, is->len);
 		}
 }
 
 /* Number the interned strings in table order, then write them. */
 static void
-snap_strings(struct snap_w *w)
+snapshot_strings(struct snapshot_w *w)
 {
 	const struct htab	*t = &w->in->t;
 	size_t			 i;
@@ -244,7 +244,7 @@ snap_strings(struct snap_w *w)
 	for (i = 0; i < htab_capacity(t); i++)
 		if (htab_at(t, i) != NULL)
 			w->sid[i] = ++id;
-	(void)snap_section(w, SNAP_STRS, snap_strings_cb, NULL);
+	(void)snapshot_section(w, SNAPSHOT_STRS, snapshot_strings_cb, NULL);
 }
 
 /*
@@ -253,10 +253,10 @@ snap_strings(struct snap_w *w)
  * the save fails rather than write a file that would not load.
  */
 int
-snap_section(struct snap_w *w, uint32_t tag,
-    void (*fn)(struct snap_w *, void *), void *arg)
+snapshot_section(struct snapshot_w *w, uint32_t tag,
+    void (*fn)(struct snapshot_w *, void *), void *arg)
 {
-	struct snap_w	 c = *w;
+	struct snapshot_w	 c = *w;
 	uint64_t	 start;
 
 	c.fp = NULL;
@@ -264,8 +264,8 @@ snap_section(struct snap_w *w, uint32_t tag,
 	fn(&c, arg);
 	if (c.err)
 		w->err = 1;
-	snap_put_u32(w, tag);
-	snap_put_u64(w, c.n);
+	snapshot_put_u32(w, tag);
+	snapshot_put_u64(w, c.n);
 	start = w->n;
 	fn(w, arg);
 	if (w->n - start != c.n)
@@ -275,36 +275,36 @@ snap_section(struct snap_w *w, uint32_t tag,
 
 /* A whole file into fp: header, strings, fn's sections, END, CRC. */
 int
-snap_write(FILE *fp, const struct intern *in,
-    void (*fn)(struct snap_w *, void *), void *arg)
+snapshot_write(FILE *fp, const struct intern *in,
+    void (*fn)(struct snapshot_w *, void *), void *arg)
 {
-	struct snap_w	 w;
+	struct snapshot_w	 w;
 	uint8_t		 b[4];
 	uint32_t	 crc;
 	int		 i, rv;
 
-	snap_w_init(&w, fp, in);
-	snap_put(&w, SNAP_MAGIC, SNAP_MAGICLEN);
-	snap_put_u32(&w, SNAP_VERSION);
-	snap_put_u32(&w, 0);
-	snap_strings(&w);
+	snapshot_w_init(&w, fp, in);
+	snapshot_put(&w, SNAPSHOT_MAGIC, SNAPSHOT_MAGICLEN);
+	snapshot_put_u32(&w, SNAPSHOT_VERSION);
+	snapshot_put_u32(&w, 0);
+	snapshot_strings(&w);
 	fn(&w, arg);
-	snap_put_u32(&w, SNAP_END);
-	snap_put_u64(&w, 0);
+	snapshot_put_u32(&w, SNAPSHOT_END);
+	snapshot_put_u64(&w, 0);
 	crc = w.crc;
 	for (i = 0; i < 4; i++)
 		b[i] = (uint8_t)(crc >> (8 * i));
 	if (fwrite(b, 1, sizeof(b), fp) != sizeof(b))
 		w.err = 1;
 	rv = w.err ? -1 : 0;
-	snap_w_clear(&w);
+	snapshot_w_clear(&w);
 	return (rv);
 }
 
 /* --- reader ----------------------------------------------------------- */
 
 int
-snap_fail(struct snap_r *r, const char *why)
+snapshot_fail(struct snapshot_r *r, const char *why)
 {
 	if (!r->err)
 		r->why = why;
@@ -313,12 +313,12 @@ snap_fail(struct snap_r *r, const char *why)
 }
 
 int
-snap_get(struct snap_r *r, void *p, size_t n)
+snapshot_get(struct snapshot_r *r, void *p, size_t n)
 {
 	if (r->err)
 		return (-1);
 	if (n > r->n)
-		return (snap_fail(r, "truncated record"));
+		return (snapshot_fail(r, "truncated record"));
 	if (n > 0)
 		memcpy(p, r->p, n);
 	r->p += n;
@@ -327,29 +327,29 @@ snap_get(struct snap_r *r, void *p, size_t n)
 }
 
 int
-snap_get_u8(struct snap_r *r, uint8_t *v)
+snapshot_get_u8(struct snapshot_r *r, uint8_t *v)
 {
-	return (snap_get(r, v, 1));
+	return (snapshot_get(r, v, 1));
 }
 
 int
-snap_get_u16(struct snap_r *r, uint16_t *v)
+snapshot_get_u16(struct snapshot_r *r, uint16_t *v)
 {
 	uint8_t	 b[2];
 
-	if (snap_get(r, b, sizeof(b)) == -1)
+	if (snapshot_get(r, b, sizeof(b)) == -1)
 		return (-1);
 	*v = (uint16_t)(b[0] | b[1] << 8);
 	return (0);
 }
 
 int
-snap_get_u32(struct snap_r *r, uint32_t *v)
+snapshot_get_u32(struct snapshot_r *r, uint32_t *v)
 {
 	uint8_t	 b[4];
 	int	 i;
 
-	if (snap_get(r, b, sizeof(b)) == -1)
+	if (snapshot_get(r, b, sizeof(b)) == -1)
 		return (-1);
 	*v = 0;
 	for (i = 0; i < 4; i++)
@@ -358,12 +358,12 @@ snap_get_u32(struct snap_r *r, uint32_t *v)
 }
 
 int
-snap_get_u64(struct snap_r *r, uint64_t *v)
+snapshot_get_u64(struct snapshot_r *r, uint64_t *v)
 {
 	uint8_t	 b[8];
 	int	 i;
 
-	if (snap_get(r, b, sizeof(b)) == -1)
+	if (snapshot_get(r, b, sizeof(b)) == -1)
 		return (-1);
 	*v = 0;
 	for (i = 0; i < 8; i++)
@@ -372,11 +372,11 @@ snap_get_u64(struct snap_r *r, uint64_t *v)
 }
 
 int
-snap_get_i64(struct snap_r *r, int64_t *v)
+snapshot_get_i64(struct snapshot_r *r, int64_t *v)
 {
 	uint64_t	 u;
 
-	if (snap_get_u64(r, &u) == -1)
+	if (snapshot_get_u64(r, &u) == -1)
 		return (-1);
 	*v = (int64_t)u;
 	return (0);
@@ -387,12 +387,13 @@ snap_get_i64(struct snap_r *r, int64_t *v)
  * 1970, so that the rules' sums of times and durations cannot overflow.
  */
 int
-snap_get_time(struct snap_r *r, int64_t *t)
+snapshot_get_time(struct snapshot_r *r, int64_t *t)
 {
-	if (snap_get_i64(r, t) == -1)
+	if (snapshot_get_i64(r, t) == -1)
 		return (-1);
-	if (*t != INT64_MIN && (*t < -SNAP_TIME_MAX || *t > SNAP_TIME_MAX))
-		return (snap_fail(r, "time out of range"));
+	if (*t != INT64_MIN &&
+	    (*t < -SNAPSHOT_TIME_MAX || *t > SNAPSHOT_TIME_MAX))
+		return (snapshot_fail(r, "time out of range"));
 	return (0);
 }
 
@@ -401,29 +402,29 @@ snap_get_time(struct snap_r *r, int64_t *t)
  * bytes left can hold is a lie, refused before anything is allocated.
  */
 int
-snap_get_count(struct snap_r *r, size_t min, uint64_t *n)
+snapshot_get_count(struct snapshot_r *r, size_t min, uint64_t *n)
 {
-	if (snap_get_u64(r, n) == -1)
+	if (snapshot_get_u64(r, n) == -1)
 		return (-1);
 	if (min > 0 && *n > r->n / min)
-		return (snap_fail(r, "count larger than its section"));
+		return (snapshot_fail(r, "count larger than its section"));
 	return (0);
 }
 
 /* A string reference; the caller gets a reference of its own. */
 int
-snap_get_str(struct snap_r *r, struct istr **is)
+snapshot_get_str(struct snapshot_r *r, struct istr **is)
 {
 	uint32_t	 id;
 
-	if (snap_get_u32(r, &id) == -1)
+	if (snapshot_get_u32(r, &id) == -1)
 		return (-1);
 	if (id == 0) {
 		*is = NULL;
 		return (0);
 	}
 	if (id > r->nstrs)
-		return (snap_fail(r, "string index out of range"));
+		return (snapshot_fail(r, "string index out of range"));
 	*is = r->strs[id - 1];
 	(*is)->refs++;
 	return (0);
@@ -431,32 +432,33 @@ snap_get_str(struct snap_r *r, struct istr **is)
 
 /* STRS: intern every string, holding one reference each while loading. */
 int
-snap_get_strings(struct snap_r *r, struct intern *in)
+snapshot_get_strings(struct snapshot_r *r, struct intern *in)
 {
 	uint64_t	 n, i;
 	uint32_t	 len;
 
-	if (snap_get_count(r, 4, &n) == -1)
+	if (snapshot_get_count(r, 4, &n) == -1)
 		return (-1);
 	r->strs = xcalloc(n == 0 ? 1 : n, sizeof(*r->strs));
 	r->nstrs = 0;
 	for (i = 0; i < n; i++) {
-		if (snap_get_u32(r, &len) == -1)
+		if (snapshot_get_u32(r, &len) == -1)
 			return (-1);
 		if (len > r->n)
-			return (snap_fail(r, "string longer than its section"));
+			return (snapshot_fail(r,
+			    "string longer than its section"));
 		r->strs[r->nstrs++] = intern_get(in, (const char *)r->p, len);
 		r->p += len;
 		r->n -= len;
 	}
 	if (r->n != 0)
-		return (snap_fail(r, "bytes after the string table"));
+		return (snapshot_fail(r, "bytes after the string table"));
 	return (0);
 }
 
 /* Drop the loading references: strings no entry took are freed. */
 void
-snap_strings_free(struct snap_r *r, struct intern *in)
+snapshot_strings_free(struct snapshot_r *r, struct intern *in)
 {
 	size_t	 i;
 
@@ -469,14 +471,14 @@ snap_strings_free(struct snap_r *r, struct intern *in)
 
 /* The next section: its tag, and a reader bounded to its bytes. */
 int
-snap_next(struct snap_r *r, uint32_t *tag, struct snap_r *sec)
+snapshot_next(struct snapshot_r *r, uint32_t *tag, struct snapshot_r *sec)
 {
 	uint64_t	 len;
 
-	if (snap_get_u32(r, tag) == -1 || snap_get_u64(r, &len) == -1)
+	if (snapshot_get_u32(r, tag) == -1 || snapshot_get_u64(r, &len) == -1)
 		return (-1);
 	if (len > r->n)
-		return (snap_fail(r, "section longer than the file"));
+		return (snapshot_fail(r, "section longer than the file"));
 	memset(sec, 0, sizeof(*sec));
 	sec->p = r->p;
 	sec->n = (size_t)len;
@@ -492,33 +494,35 @@ snap_next(struct snap_r *r, uint32_t *tag, struct snap_r *sec)
  * its sections; otherwise *why says what is wrong with it.
  */
 int
-snap_open(const uint8_t *buf, size_t len, struct snap_r *r, const char **why)
+snapshot_open(const uint8_t *buf, size_t len, struct snapshot_r *r,
+    const char **why)
 {
 	uint32_t	 ver, crc;
 
 	memset(r, 0, sizeof(*r));
-	if (len < SNAP_MAGICLEN || memcmp(buf, SNAP_MAGIC, SNAP_MAGICLEN) != 0) {
+	if (len < SNAPSHOT_MAGICLEN ||
+	    memcmp(buf, SNAPSHOT_MAGIC, SNAPSHOT_MAGICLEN) != 0) {
 		*why = "not a signetd state file (bad magic)";
 		return (-1);
 	}
-	if (len < SNAP_HDRLEN + SNAP_TRAILER) {
+	if (len < SNAPSHOT_HDRLEN + SNAPSHOT_TRAILER) {
 		*why = "truncated header";
 		return (-1);
 	}
 	ver = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 |
 	    (uint32_t)buf[10] << 16 | (uint32_t)buf[11] << 24;
-	if (ver != SNAP_VERSION) {
+	if (ver != SNAPSHOT_VERSION) {
 		*why = "unsupported format version";
 		return (-1);
 	}
 	crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
 	    (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
-	if (snap_crc32c(0, buf, len - SNAP_TRAILER) != crc) {
+	if (snapshot_crc32c(0, buf, len - SNAPSHOT_TRAILER) != crc) {
 		*why = "checksum mismatch (corrupt or truncated)";
 		return (-1);
 	}
-	r->p = buf + SNAP_HDRLEN;
-	r->n = len - SNAP_HDRLEN - SNAP_TRAILER;
+	r->p = buf + SNAPSHOT_HDRLEN;
+	r->n = len - SNAPSHOT_HDRLEN - SNAPSHOT_TRAILER;
 	return (0);
 }
 
@@ -526,7 +530,7 @@ snap_open(const uint8_t *buf, size_t len, struct snap_r *r, const char **why)
 
 /* Make the rename durable: fsync the directory that holds path. */
 static int
-snap_sync_dir(const char *path)
+snapshot_sync_dir(const char *path)
 {
 	char	*copy = xstrdup(path);
 	int	 fd, rv = 0;
@@ -547,7 +551,7 @@ snap_sync_dir(const char *path)
  */
 int
 snapshot_save(const char *path, const struct intern *in,
-    void (*fn)(struct snap_w *, void *), void *arg, uint64_t *size)
+    void (*fn)(struct snapshot_w *, void *), void *arg, uint64_t *size)
 {
 	char	*tmp;
 	FILE	*fp = NULL;
@@ -562,7 +566,7 @@ snapshot_save(const char *path, const struct intern *in,
 			close(fd);
 		goto done;
 	}
-	if (snap_write(fp, in, fn, arg) == -1 || fflush(fp) == EOF ||
+	if (snapshot_write(fp, in, fn, arg) == -1 || fflush(fp) == EOF ||
 	    fsync(fileno(fp)) == -1) {
 		log_warn("state: writing %s", tmp);
 		goto done;
@@ -578,7 +582,7 @@ snapshot_save(const char *path, const struct intern *in,
 		log_warn("state: rename %s to %s", tmp, path);
 		goto done;
 	}
-	if (snap_sync_dir(path) == -1)
+	if (snapshot_sync_dir(path) == -1)
 		log_warn("state: fsync of the directory of %s", path);
 	rv = 0;
 done:
@@ -592,7 +596,7 @@ done:
 
 /* A bad file is kept for a look, as path.bad, out of the way. */
 static void
-snap_move_aside(const char *path, const char *why)
+snapshot_move_aside(const char *path, const char *why)
 {
 	char	*bad;
 
@@ -613,11 +617,11 @@ snap_move_aside(const char *path, const char *why)
  * empty, with a fresh state, since fn may have loaded part of it.
  */
 int
-snapshot_load(const char *path, int (*fn)(struct snap_r *, void *),
+snapshot_load(const char *path, int (*fn)(struct snapshot_r *, void *),
     void *arg)
 {
 	struct stat	 sb;
-	struct snap_r	 r;
+	struct snapshot_r	 r;
 	const char	*why = NULL;
 	void		*map = MAP_FAILED;
 	int		 fd, rv = -1;
@@ -649,7 +653,7 @@ snapshot_load(const char *path, int (*fn)(struct snap_r *, void *),
 	}
 	close(fd);
 	if (why == NULL &&
-	    snap_open(map, (size_t)sb.st_size, &r, &why) == 0) {
+	    snapshot_open(map, (size_t)sb.st_size, &r, &why) == 0) {
 		if (fn(&r, arg) == 0)
 			rv = 1;
 		else
@@ -658,6 +662,6 @@ snapshot_load(const char *path, int (*fn)(struct snap_r *, void *),
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)sb.st_size);
 	if (rv == -1)
-		snap_move_aside(path, why);
+		snapshot_move_aside(path, why);
 	return (rv);
 }

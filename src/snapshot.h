@@ -13,31 +13,34 @@
 
 #include "intern.h"
 
-#define SNAP_MAGIC	"SIGNETD\0"
-#define SNAP_MAGICLEN	8
-#define SNAP_VERSION	1
-#define SNAP_HDRLEN	16		/* magic, version, flags */
-#define SNAP_SECHDR	12		/* tag, length */
-#define SNAP_TRAILER	4		/* CRC-32C */
-#define SNAP_TIME_MAX	(INT64_C(1) << 62)	/* µs; see snap_get_time */
+#define SNAPSHOT_MAGIC		"SIGNETD\0"
+#define SNAPSHOT_MAGICLEN	8
+#define SNAPSHOT_VERSION	1
+#define SNAPSHOT_HDRLEN		16	/* magic, version, flags */
+#define SNAPSHOT_SECHDR		12	/* tag, length */
+#define SNAPSHOT_TRAILER	4	/* CRC-32C */
+/* µs either side of 1970; see snapshot_get_time */
+#define SNAPSHOT_TIME_MAX	(INT64_C(1) << 62)
 
 /* Section tags: four ASCII letters, read as a little-endian u32. */
-#define SNAP_TAG(a, b, c, d) \
+#define SNAPSHOT_TAG(a, b, c, d) \
 	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | \
 	(uint32_t)(d) << 24)
-#define SNAP_PARM	SNAP_TAG('P', 'A', 'R', 'M')	/* rule parameters */
-#define SNAP_ENGN	SNAP_TAG('E', 'N', 'G', 'N')	/* watermark */
-#define SNAP_STRS	SNAP_TAG('S', 'T', 'R', 'S')	/* string table */
-#define SNAP_NJKY	SNAP_TAG('N', 'J', 'K', 'Y')	/* keys and groups */
-#define SNAP_NJPR	SNAP_TAG('N', 'J', 'P', 'R')	/* process table */
-#define SNAP_ILWN	SNAP_TAG('I', 'L', 'W', 'N')	/* imageload windows */
-#define SNAP_END	SNAP_TAG('E', 'N', 'D', '.')
+/* rule parameters, watermark, strings, keys and groups, processes */
+#define SNAPSHOT_PARM	SNAPSHOT_TAG('P', 'A', 'R', 'M')
+#define SNAPSHOT_ENGN	SNAPSHOT_TAG('E', 'N', 'G', 'N')
+#define SNAPSHOT_STRS	SNAPSHOT_TAG('S', 'T', 'R', 'S')
+#define SNAPSHOT_NJKY	SNAPSHOT_TAG('N', 'J', 'K', 'Y')
+#define SNAPSHOT_NJPR	SNAPSHOT_TAG('N', 'J', 'P', 'R')
+/* imageload windows, end */
+#define SNAPSHOT_ILWN	SNAPSHOT_TAG('I', 'L', 'W', 'N')
+#define SNAPSHOT_END	SNAPSHOT_TAG('E', 'N', 'D', '.')
 
 /*
  * The writer. With fp NULL it only counts, which is how a section's
- * length is known before its bytes are written (see snap_section).
+ * length is known before its bytes are written (see snapshot_section).
  */
-struct snap_w {
+struct snapshot_w {
 	FILE		*fp;
 	uint32_t	 crc;
 	uint64_t	 n;		/* bytes written (or counted) */
@@ -47,7 +50,7 @@ struct snap_w {
 };
 
 /* The reader: a bounded window over bytes already checked by the CRC. */
-struct snap_r {
+struct snapshot_r {
 	const uint8_t	*p;
 	size_t		 n;		/* bytes left */
 	int		 err;
@@ -56,41 +59,43 @@ struct snap_r {
 	size_t		 nstrs;
 };
 
-uint32_t	 snap_crc32c(uint32_t, const void *, size_t);
+uint32_t	 snapshot_crc32c(uint32_t, const void *, size_t);
 
-void		 snap_w_init(struct snap_w *, FILE *, const struct intern *);
-void		 snap_w_clear(struct snap_w *);
-void		 snap_put(struct snap_w *, const void *, size_t);
-void		 snap_put_u8(struct snap_w *, uint8_t);
-void		 snap_put_u16(struct snap_w *, uint16_t);
-void		 snap_put_u32(struct snap_w *, uint32_t);
-void		 snap_put_u64(struct snap_w *, uint64_t);
-void		 snap_put_i64(struct snap_w *, int64_t);
-void		 snap_put_str(struct snap_w *, const struct istr *);
-int		 snap_section(struct snap_w *, uint32_t,
-		    void (*)(struct snap_w *, void *), void *);
-int		 snap_write(FILE *, const struct intern *,
-		    void (*)(struct snap_w *, void *), void *);
+void		 snapshot_w_init(struct snapshot_w *, FILE *,
+		    const struct intern *);
+void		 snapshot_w_clear(struct snapshot_w *);
+void		 snapshot_put(struct snapshot_w *, const void *, size_t);
+void		 snapshot_put_u8(struct snapshot_w *, uint8_t);
+void		 snapshot_put_u16(struct snapshot_w *, uint16_t);
+void		 snapshot_put_u32(struct snapshot_w *, uint32_t);
+void		 snapshot_put_u64(struct snapshot_w *, uint64_t);
+void		 snapshot_put_i64(struct snapshot_w *, int64_t);
+void		 snapshot_put_str(struct snapshot_w *, const struct istr *);
+int		 snapshot_section(struct snapshot_w *, uint32_t,
+		    void (*)(struct snapshot_w *, void *), void *);
+int		 snapshot_write(FILE *, const struct intern *,
+		    void (*)(struct snapshot_w *, void *), void *);
 
-int		 snap_fail(struct snap_r *, const char *);
-int		 snap_get(struct snap_r *, void *, size_t);
-int		 snap_get_u8(struct snap_r *, uint8_t *);
-int		 snap_get_u16(struct snap_r *, uint16_t *);
-int		 snap_get_u32(struct snap_r *, uint32_t *);
-int		 snap_get_u64(struct snap_r *, uint64_t *);
-int		 snap_get_i64(struct snap_r *, int64_t *);
-int		 snap_get_time(struct snap_r *, int64_t *);
-int		 snap_get_count(struct snap_r *, size_t, uint64_t *);
-int		 snap_get_str(struct snap_r *, struct istr **);
-int		 snap_get_strings(struct snap_r *, struct intern *);
-void		 snap_strings_free(struct snap_r *, struct intern *);
-int		 snap_next(struct snap_r *, uint32_t *, struct snap_r *);
-int		 snap_open(const uint8_t *, size_t, struct snap_r *,
+int		 snapshot_fail(struct snapshot_r *, const char *);
+int		 snapshot_get(struct snapshot_r *, void *, size_t);
+int		 snapshot_get_u8(struct snapshot_r *, uint8_t *);
+int		 snapshot_get_u16(struct snapshot_r *, uint16_t *);
+int		 snapshot_get_u32(struct snapshot_r *, uint32_t *);
+int		 snapshot_get_u64(struct snapshot_r *, uint64_t *);
+int		 snapshot_get_i64(struct snapshot_r *, int64_t *);
+int		 snapshot_get_time(struct snapshot_r *, int64_t *);
+int		 snapshot_get_count(struct snapshot_r *, size_t, uint64_t *);
+int		 snapshot_get_str(struct snapshot_r *, struct istr **);
+int		 snapshot_get_strings(struct snapshot_r *, struct intern *);
+void		 snapshot_strings_free(struct snapshot_r *, struct intern *);
+int		 snapshot_next(struct snapshot_r *, uint32_t *,
+		    struct snapshot_r *);
+int		 snapshot_open(const uint8_t *, size_t, struct snapshot_r *,
 		    const char **);
 
 int		 snapshot_save(const char *, const struct intern *,
-		    void (*)(struct snap_w *, void *), void *, uint64_t *);
+		    void (*)(struct snapshot_w *, void *), void *, uint64_t *);
 int		 snapshot_load(const char *,
-		    int (*)(struct snap_r *, void *), void *);
+		    int (*)(struct snapshot_r *, void *), void *);
 
 #endif

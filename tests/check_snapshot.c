@@ -77,7 +77,7 @@ mk_engine(const struct conf *cf, struct alog *l, uint64_t seed)
 
 /* The state of e as a file in memory. */
 static uint8_t *
-snap_of(struct engine *e, size_t *len)
+snapshot_of(struct engine *e, size_t *len)
 {
 	char	*p = NULL;
 	FILE	*fp;
@@ -99,7 +99,7 @@ restart(struct engine *e, const struct conf *cf, struct alog *l,
 	uint8_t		*p;
 	size_t		 len;
 
-	p = snap_of(e, &len);
+	p = snapshot_of(e, &len);
 	engine_free(e);
 	n = mk_engine(cf, l, 99);
 	ck_assert_msg(engine_snapshot_read(n, p, len, now, &why) == 0,
@@ -398,7 +398,7 @@ setup(void)
 	e0 = mk_engine(cf, &log0, 3);
 	/* Up to the loads of hour 2: every table holds something. */
 	run_recs(e0, v, 0, n - 2);
-	file0 = snap_of(e0, &len0);
+	file0 = snapshot_of(e0, &len0);
 }
 
 static void
@@ -442,7 +442,7 @@ try_load(const uint8_t *p, size_t len)
 static void
 seal(uint8_t *p, size_t len)
 {
-	uint32_t	 crc = snap_crc32c(0, p, len - 4);
+	uint32_t	 crc = snapshot_crc32c(0, p, len - 4);
 	int		 i;
 
 	for (i = 0; i < 4; i++)
@@ -452,31 +452,32 @@ seal(uint8_t *p, size_t len)
 START_TEST(test_snapshot_crc32c)
 {
 	/* The check value of CRC-32C (RFC 3720, B.4). */
-	ck_assert_uint_eq(snap_crc32c(0, "123456789", 9), 0xe3069283);
-	ck_assert_uint_eq(snap_crc32c(snap_crc32c(0, "1234", 4), "56789", 5),
-	    0xe3069283);
+	ck_assert_uint_eq(snapshot_crc32c(0, "123456789", 9), 0xe3069283);
+	ck_assert_uint_eq(snapshot_crc32c(snapshot_crc32c(0, "1234", 4),
+	    "56789", 5), 0xe3069283);
 }
 END_TEST
 
 START_TEST(test_snapshot_every_section)
 {
-	static const uint32_t want[] = { SNAP_STRS, SNAP_PARM, SNAP_ENGN,
-	    SNAP_NJKY, SNAP_NJPR, SNAP_ILWN, SNAP_END };
-	struct snap_r	 r, s;
+	static const uint32_t want[] = { SNAPSHOT_STRS, SNAPSHOT_PARM,
+	    SNAPSHOT_ENGN, SNAPSHOT_NJKY, SNAPSHOT_NJPR, SNAPSHOT_ILWN,
+	    SNAPSHOT_END };
+	struct snapshot_r	 r, s;
 	const char	*why;
 	uint32_t	 tag;
 	uint64_t	 count;
 	size_t		 i;
 
 	ck_assert_int_eq(memcmp(file0, "SIGNETD", 8), 0);
-	ck_assert_int_eq(snap_open(file0, len0, &r, &why), 0);
+	ck_assert_int_eq(snapshot_open(file0, len0, &r, &why), 0);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		ck_assert_int_eq(snap_next(&r, &tag, &s), 0);
+		ck_assert_int_eq(snapshot_next(&r, &tag, &s), 0);
 		ck_assert_uint_eq(tag, want[i]);
 		/* Tables start with their count: none is empty here. */
-		if (tag == SNAP_STRS || tag == SNAP_NJKY || tag == SNAP_NJPR ||
-		    tag == SNAP_ILWN) {
-			ck_assert_int_eq(snap_get_u64(&s, &count), 0);
+		if (tag == SNAPSHOT_STRS || tag == SNAPSHOT_NJKY ||
+		    tag == SNAPSHOT_NJPR || tag == SNAPSHOT_ILWN) {
+			ck_assert_int_eq(snapshot_get_u64(&s, &count), 0);
 			ck_assert_uint_gt(count, 0);
 		}
 	}
@@ -516,7 +517,7 @@ START_TEST(test_snapshot_round_trip)
 	    engine_stats(e)->watermark);
 	ck_assert_uint_eq(engine_stats(e0)->intern_bytes,
 	    engine_stats(e)->intern_bytes);
-	p = snap_of(e, &len);
+	p = snapshot_of(e, &len);
 	ck_assert_uint_eq(len, len0);
 	free(p);
 	engine_free(e);
@@ -575,7 +576,7 @@ START_TEST(test_snapshot_wrong_version)
 	uint8_t	*p = malloc(len0);
 
 	memcpy(p, file0, len0);
-	p[8] = SNAP_VERSION + 1;
+	p[8] = SNAPSHOT_VERSION + 1;
 	seal(p, len0);
 	ck_assert_str_eq(try_load(p, len0), "unsupported format version");
 	free(p);
@@ -594,7 +595,7 @@ START_TEST(test_snapshot_hostile_content)
 	size_t			 i, j, refused = 0;
 
 	for (j = 0; j < sizeof(xs); j++)
-		for (i = SNAP_HDRLEN; i < len0 - SNAP_TRAILER; i++) {
+		for (i = SNAPSHOT_HDRLEN; i < len0 - SNAPSHOT_TRAILER; i++) {
 			memcpy(p, file0, len0);
 			p[i] ^= xs[j];
 			seal(p, len0);
@@ -612,12 +613,12 @@ handmade(const uint8_t *body, size_t blen, size_t *len)
 {
 	uint8_t	*p;
 
-	*len = SNAP_HDRLEN + blen + SNAP_TRAILER;
+	*len = SNAPSHOT_HDRLEN + blen + SNAPSHOT_TRAILER;
 	p = calloc(1, *len);
-	memcpy(p, SNAP_MAGIC, SNAP_MAGICLEN);
-	p[8] = SNAP_VERSION;
+	memcpy(p, SNAPSHOT_MAGIC, SNAPSHOT_MAGICLEN);
+	p[8] = SNAPSHOT_VERSION;
 	if (blen > 0)
-		memcpy(p + SNAP_HDRLEN, body, blen);
+		memcpy(p + SNAPSHOT_HDRLEN, body, blen);
 	seal(p, *len);
 	return (p);
 }
