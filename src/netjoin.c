@@ -1666,6 +1666,13 @@ nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
 		nj->capheap = cap;
 		nj_bytes_add(nj, cap * sizeof(*nj->heap));
 	}
+	/* Sized once for what comes, rather than grown step by step. */
+	if (nj->keys.n == 0 && nj->groups.n == 0) {
+		htab_clear(&nj->keys);
+		htab_init(&nj->keys, n);
+		htab_clear(&nj->groups);
+		htab_init(&nj->groups, ld.ngroups);
+	}
 	ld.byrank = xcalloc(ld.ngroups + 1, sizeof(*ld.byrank));
 	ld.heap = xcalloc(ld.nheap + 1, sizeof(*ld.heap));
 	for (i = 0; i < n; i++)
@@ -1720,6 +1727,10 @@ nj_load_procs(struct netjoin *nj, struct snapshot_r *r)
 
 	if (snapshot_get_count(r, NJ_PROC_MIN, &n) == -1)
 		return (-1);
+	if (nj->procs.n == 0) {
+		htab_clear(&nj->procs);
+		htab_init(&nj->procs, n);
+	}
 	for (i = 0; i < n; i++)
 		if (nj_load_proc(nj, r) == -1)
 			return (-1);
