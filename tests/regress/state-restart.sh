@@ -3,9 +3,10 @@
 # (issue 6, "Restart continuity"). A bad signature fact goes to one
 # daemon, which stops (SIGTERM: saved at stop) or is killed (SIGKILL,
 # after a periodic snapshot that holds the fact); the matching connection
-# goes to the next daemon on the same file, and makes the alert. A state
-# file that is not one is logged, moved to NAME.bad, and the daemon
-# starts empty.
+# goes to the next daemon on the same file, and makes the alert. An
+# imageload window open at SIGTERM is saved rather than reported early,
+# and reported once after the restart. A state file that is not one is
+# logged, moved to NAME.bad, and the daemon starts empty.
 #
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh).
 
@@ -29,6 +30,21 @@ net()
 {
 	h=$(printf "%040d" 0 | tr 0 "$1")
 	printf '{"category":"AdvancedHunting-DeviceNetworkEvents","properties":{"Timestamp":"2024-03-01T10:05:00Z","DeviceId":"ws01","DeviceName":"WS01","ActionType":"ConnectionSuccess","InitiatingProcessId":4242,"InitiatingProcessSHA1":"%s","InitiatingProcessFolderPath":"c:\\\\temp\\\\a.exe","RemoteIP":"81.2.69.142","RemotePort":443,"Protocol":"Tcp"}}\n' "$h"
+}
+
+# load HOST HH:MM:SS DLL: a Sysmon image load (NXLog) of DLL, signed by
+# "Bad Corp" with an expired certificate: an imageload group.
+load()
+{
+	printf '{"EventID":7,"SourceName":"Microsoft-Windows-Sysmon","Channel":"Microsoft-Windows-Sysmon/Operational","Hostname":"%s","UtcTime":"2024-03-01 %s.000","ProcessGuid":"{8E81973E-4D30-FF12-75EF-F57D47529194}","ProcessId":"1628","Image":"C:\\\\a.exe","ImageLoaded":"C:\\\\x\\\\%s","Hashes":"SHA1=7E62AA0A1DF9FD789C6539382B0537E65AFFB229","Signed":"true","Signature":"Bad Corp","SignatureStatus":"Expired"}\n' \
+	    "$1" "$2" "$3"
+}
+
+# reports NAME DLL: imageload reports for DLL in NAME.alerts.
+reports()
+{
+	grep -c "\"kind\":\"report\".*\"image_loaded\":\"C:\\\\\\\\x\\\\\\\\$2\"" \
+	    "$LIB_TMP/$1.alerts" 2>/dev/null
 }
 
 # conf NAME STATE: a daemon writing alerts to NAME.alerts, state in STATE.
@@ -121,7 +137,34 @@ send "$LIB_TMP/net.b"
 alerted kill2 b
 stop_daemon TERM
 
-# 3. A state file that is not one.
+# 3. An imageload window open at SIGTERM is saved, not reported early:
+# it is reported once, by the next daemon, when its time has come.
+{ load h1 10:00:00 bad.dll; load h2 10:01:00 bad.dll; } > "$LIB_TMP/loads1"
+load h1 11:30:00 other.dll > "$LIB_TMP/loads2"
+conf win1 "$LIB_TMP/state4"
+start_daemon "$LIB_TMP/win1.conf" win1
+send "$LIB_TMP/loads1"
+stop_daemon TERM
+expect "win1: first-seen alerts" "$(grep -c '"kind":"alert"' \
+    "$LIB_TMP/win1.alerts")" eq 1
+expect "win1: reports of the open window at stop" \
+    "$(reports win1 bad.dll)" eq 0
+conf win2 "$LIB_TMP/state4"
+start_daemon "$LIB_TMP/win2.conf" win2
+send "$LIB_TMP/loads2"
+n=0
+while [ "$(reports win2 bad.dll)" != 1 ] && [ "$n" -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+expect "win2: reports of the window closed after the restart" \
+    "$(reports win2 bad.dll)" eq 1
+grep -q '"executions":2,"hosts":2' "$LIB_TMP/win2.alerts" &&
+    ok "win2: the report counts the loads of both daemons' time" ||
+    bad "win2: the report does not count 2 executions on 2 hosts"
+stop_daemon TERM
+
+# 4. A state file that is not one.
 printf 'not a state file\n' > "$LIB_TMP/state3"
 conf bad "$LIB_TMP/state3"
 start_daemon "$LIB_TMP/bad.conf" bad
