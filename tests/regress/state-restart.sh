@@ -107,9 +107,11 @@ net b > "$LIB_TMP/net.b"
 # 1. SIGTERM: the fact is saved at stop, loaded at start.
 conf term1 "$LIB_TMP/state1"
 start_daemon "$LIB_TMP/term1.conf" term1
-grep -q "state1 does not exist yet" "$DAEMON_ERR" &&
-    ok "term1: no state file: started empty" ||
-    bad "term1: no \"does not exist yet\" notice"
+if grep -q "state1 does not exist yet" "$DAEMON_ERR"; then
+	ok "term1: no state file: started empty"
+else
+	bad "term1: no \"does not exist yet\" notice"
+fi
 send "$LIB_TMP/cert.a"
 stop_daemon TERM
 expect "term1: saves at stop" "$(logged "state: saved")" ge 1
@@ -159,9 +161,11 @@ while [ "$(reports win2 bad.dll)" != 1 ] && [ "$n" -lt 100 ]; do
 done
 expect "win2: reports of the window closed after the restart" \
     "$(reports win2 bad.dll)" eq 1
-grep -q '"executions":2,"hosts":2' "$LIB_TMP/win2.alerts" &&
-    ok "win2: the report counts the loads of both daemons' time" ||
-    bad "win2: the report does not count 2 executions on 2 hosts"
+if grep -q '"executions":2,"hosts":2' "$LIB_TMP/win2.alerts"; then
+	ok "win2: the report counts the loads of both daemons' time"
+else
+	bad "win2: the report does not count 2 executions on 2 hosts"
+fi
 stop_daemon TERM
 
 # 4. A state file that is not one.
