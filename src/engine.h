@@ -41,5 +41,10 @@ const struct engine_stats *engine_stats(struct engine *);
 const struct netjoin_stats *engine_netjoin_stats(const struct engine *);
 const struct imageload_stats *engine_imageload_stats(const struct engine *);
 void		 engine_print_stats(struct engine *, FILE *);
+int		 engine_save(struct engine *, const char *, uint64_t *);
+int		 engine_restore(struct engine *, const char *, int64_t);
+int		 engine_snapshot_write(struct engine *, FILE *);
+int		 engine_snapshot_read(struct engine *, const uint8_t *, size_t,
+		    int64_t, const char **);
 
 #endif

@@ -19,6 +19,7 @@
 #include "htab.h"
 #include "imageload.h"
 #include "siphash.h"
+#include "snapshot.h"
 #include "xmalloc.h"
 
 #define IL_NONE		INT64_MIN
@@ -473,4 +474,195 @@ void
 imageload_reconf(struct imageload *il, const struct conf *cf)
 {
 	il->threshold = cf->threshold;
+}
+
+/* --- the state file ----------------------------------------------------
+ *
+ * ILWN: the open windows by start, each with its groups: image, signer,
+ * signed, executions, the statuses seen (by name through PARM, so a
+ * changed status list maps them) and the devices counted.
+ */
+
+#define IL_WINDOW_MIN	16	/* bytes of the smallest window record */
+#define IL_GROUP_MIN	29
+
+static void
+il_save_cb(struct snapshot_w *w, void *arg)
+{
+	const struct imageload	*il = arg;
+	const struct il_window	*win;
+	const struct il_group	*g;
+	size_t			 i;
+
+	snapshot_put_u64(w, il->st.windows);
+	TAILQ_FOREACH(win, &il->windows, entry) {
+		snapshot_put_i64(w, win->start);
+		snapshot_put_u64(w, win->ngroups);
+		LIST_FOREACH(g, &win->groups, wentry) {
+			snapshot_put_str(w, g->loaded);
+			snapshot_put_str(w, g->signer);
+			snapshot_put_u8(w, (uint8_t)g->is_signed);
+			snapshot_put_u64(w, g->executions);
+			snapshot_put_u32(w, g->statuses);
+			snapshot_put_u64(w, g->nhosts);
+			for (i = 0; i < g->nhosts; i++)
+				snapshot_put_str(w, g->hosts[i]);
+		}
+	}
+}
+
+int
+imageload_save(const struct imageload *il, struct snapshot_w *w)
+{
+	return (snapshot_section(w, SNAPSHOT_ILWN, il_save_cb, (void *)il));
+}
+
+/* What a restore needs to know about the file's parameters. */
+struct il_restoring {
+	int		 admitted;	/* saved under our budget */
+	int		 map[CONF_MAX_STATUSES];	/* saved bit -> ours */
+};
+
+static uint32_t
+il_map_statuses(const struct il_restoring *rs, uint32_t saved)
+{
+	uint32_t	 bits = 0;
+	int		 i;
+
+	for (i = 0; i < CONF_MAX_STATUSES; i++)
+		if ((saved & (1u << i)) && rs->map[i] >= 0)
+			bits |= 1u << rs->map[i];
+	return (bits);
+}
+
+/* The devices of a group; those of a group not kept are only skipped. */
+static int
+il_restore_hosts(struct imageload *il, struct snapshot_r *r, struct il_group *g)
+{
+	struct istr	*d;
+	struct slice	 s;
+	uint64_t	 n, i;
+
+	if (snapshot_get_count(r, 4, &n) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (snapshot_get_str(r, &d) == -1)
+			return (-1);
+		if (d == NULL)
+			return (snapshot_fail(r, "empty device in a group"));
+		if (g != NULL) {
+			s = (struct slice){ d->s, d->len };
+			il_group_host(il, g, &s);
+		}
+		intern_put(il->in, d);
+	}
+	return (0);
+}
+
+static int
+il_restore_group(struct imageload *il, struct snapshot_r *r,
+    struct il_window *w, const struct il_restoring *rs)
+{
+	struct istr	*loaded = NULL, *signer = NULL;
+	struct il_group	*g = NULL;
+	struct rec	 rec;
+	uint64_t	 execs;
+	uint32_t	 st;
+	uint8_t		 sg;
+	uint64_t	 h;
+	int		 rv = -1;
+
+	if (snapshot_get_str(r, &loaded) == -1 ||
+	    snapshot_get_str(r, &signer) == -1 ||
+	    snapshot_get_u8(r, &sg) == -1 ||
+	    snapshot_get_u64(r, &execs) == -1 ||
+	    snapshot_get_u32(r, &st) == -1)
+		goto done;
+	if (loaded == NULL || signer == NULL) {
+		snapshot_fail(r, "imageload group without image or signer");
+		goto done;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.path = (struct slice){ loaded->s, loaded->len };
+	rec.signer = (struct slice){ signer->s, signer->len };
+	rec.is_signed = sg ? TRI_TRUE : TRI_FALSE;
+	h = il_group_hash(il, w->start, &rec);
+	if (il_group_find(il, w, h, &rec) != NULL) {
+		snapshot_fail(r, "repeated imageload group");
+		goto done;
+	}
+	/*
+	 * The groups of a file saved under this state_memory were all
+	 * admitted once: taken as they are. Under another, the share
+	 * applies as to new groups.
+	 */
+	if (!rs->admitted && il->st.bytes >= il->budget)
+		il->st.untracked++;
+	else {
+		g = il_group_new(il, w, h, &rec);
+		g->executions = execs;
+		g->statuses = il_map_statuses(rs, st);
+	}
+	rv = il_restore_hosts(il, r, g);
+done:
+	intern_put(il->in, loaded);
+	intern_put(il->in, signer);
+	return (rv);
+}
+
+static int
+il_restore_window(struct imageload *il, struct snapshot_r *r, int64_t *prev,
+    const struct il_restoring *rs)
+{
+	struct il_window	*w;
+	int64_t			 start;
+	uint64_t		 n, i;
+
+	if (snapshot_get_time(r, &start) == -1 ||
+	    snapshot_get_count(r, IL_GROUP_MIN, &n) == -1)
+		return (-1);
+	if (start == IL_NONE || (*prev != IL_NONE && start <= *prev) ||
+	    il_window_start(il, start) != start)
+		return (snapshot_fail(r, "imageload window out of order or "
+		    "misaligned"));
+	*prev = start;
+	w = il_window_get(il, start);
+	for (i = 0; i < n; i++)
+		if (il_restore_group(il, r, w, rs) == -1)
+			return (-1);
+	return (0);
+}
+
+/*
+ * Read ILWN into an empty imageload. The file's period and status names
+ * and budget come from its PARM section: windows of another period do
+ * not line up with ours and are dropped whole (the caller says so);
+ * statuses are matched by name.
+ */
+int
+imageload_restore(struct imageload *il, struct snapshot_r *r, int64_t period,
+    uint64_t budget, const char *const *statuses, size_t nstatuses)
+{
+	struct il_restoring	 rs;
+	int64_t			 prev = IL_NONE;
+	uint64_t		 n, i;
+	size_t			 j, k;
+
+	if (period != il->period)
+		return (0);
+	rs.admitted = budget / IL_BUDGET_SHARE == il->budget;
+	for (j = 0; j < CONF_MAX_STATUSES; j++) {
+		rs.map[j] = -1;
+		for (k = 0; j < nstatuses && k < il->nstatuses; k++)
+			if (strcmp(statuses[j], il->statuses[k]) == 0)
+				rs.map[j] = (int)k;
+	}
+	if (snapshot_get_count(r, IL_WINDOW_MIN, &n) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (il_restore_window(il, r, &prev, &rs) == -1)
+			return (-1);
+	if (r->n != 0)
+		return (snapshot_fail(r, "bytes after the imageload windows"));
+	return (0);
 }

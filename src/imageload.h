@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "intern.h"
 #include "rec.h"
+#include "snapshot.h"
 
 struct imageload_stats {
 	uint64_t	loads;
@@ -36,5 +37,8 @@ void		 imageload_clock(struct imageload *, int64_t, int64_t);
 void		 imageload_load(struct imageload *, const struct rec *);
 void		 imageload_flush(struct imageload *);
 const struct imageload_stats *imageload_stats(const struct imageload *);
+int		 imageload_save(const struct imageload *, struct snapshot_w *);
+int		 imageload_restore(struct imageload *, struct snapshot_r *,
+		    int64_t, uint64_t, const char *const *, size_t);
 
 #endif

@@ -41,6 +41,7 @@
 #include "htab.h"
 #include "netjoin.h"
 #include "siphash.h"
+#include "snapshot.h"
 #include "xmalloc.h"
 
 #define NJ_NONE		INT64_MIN
@@ -78,6 +79,7 @@ struct nj_group {
 	LIST_ENTRY(nj_group)	 kentry;
 	TAILQ_ENTRY(nj_group)	 lru;
 	int			 good;		/* on the known-good list */
+	uint64_t		 rank;		/* eviction order, at save */
 
 	int64_t			*wt;		/* exact waiting times */
 	uint32_t		 nwt;
@@ -1275,4 +1277,518 @@ netjoin_reconf(struct netjoin *nj, const struct conf *cf)
 {
 	nj->suppress = cf->suppress;
 	cidr_list_copy(&nj->internal, &cf->internal);
+}
+
+/* --- the state file ----------------------------------------------------
+ *
+ * NJKY holds the keys in eviction order, each followed by its groups in
+ * the order of the key's list (which decides the order of the alerts a
+ * late fact releases). A group carries its rank in the eviction order
+ * (known-good list first) and its index in the suppression heap, so that
+ * loading rebuilds both exactly. NJPR holds the process table in eviction
+ * order. Hashes are not saved: they are computed again with this
+ * process's key.
+ */
+
+#define NJ_KEY_MIN	64	/* bytes of the smallest key record */
+#define NJ_GROUP_MIN	139
+#define NJ_PROC_MIN	33
+
+static void
+nj_save_group(struct snapshot_w *w, const struct nj_group *g)
+{
+	uint32_t	 i;
+
+	snapshot_put_u64(w, g->rank);
+	snapshot_put_u8(w, (uint8_t)g->good);
+	snapshot_put(w, &g->ip, sizeof(g->ip));
+	snapshot_put_u32(w, g->capwt);
+	snapshot_put_u32(w, g->nwt);
+	for (i = 0; i < g->nwt; i++)
+		snapshot_put_i64(w, g->wt[i]);
+	snapshot_put_u64(w, g->wover);
+	snapshot_put_i64(w, g->wover_lo);
+	snapshot_put_i64(w, g->wover_hi);
+	snapshot_put_i64(w, g->last_alert);
+	snapshot_put_u64(w, g->heapidx == NJ_NOHEAP ? UINT64_MAX : g->heapidx);
+	snapshot_put_u64(w, g->pending);
+	snapshot_put_i64(w, g->pfirst);
+	snapshot_put_i64(w, g->plast);
+	snapshot_put_i64(w, g->last_seen);
+	snapshot_put_str(w, g->device_name);
+	snapshot_put_str(w, g->image);
+	snapshot_put_str(w, g->guid);
+	snapshot_put_str(w, g->user);
+	snapshot_put_str(w, g->protocol);
+	snapshot_put_u32(w, (uint32_t)g->cmdlen);
+	snapshot_put(w, g->cmdline, g->cmdlen);
+	snapshot_put_i64(w, g->pid);
+	snapshot_put_u8(w, (uint8_t)g->has_pid);
+	snapshot_put_u8(w, (uint8_t)g->has_port);
+	snapshot_put_u16(w, g->port);
+	snapshot_put_u8(w, g->nports);
+	for (i = 0; i < g->nports; i++)
+		snapshot_put_u16(w, g->ports[i]);
+	snapshot_put_u8(w, g->nurls);
+	for (i = 0; i < g->nurls; i++)
+		snapshot_put_str(w, g->urls[i]);
+}
+
+static void
+nj_save_key(struct snapshot_w *w, const struct nj_key *k)
+{
+	const struct nj_group	*g;
+	uint64_t		 n = 0;
+
+	snapshot_put_u8(w, k->path != NULL);
+	snapshot_put_str(w, k->device);
+	if (k->path != NULL)
+		snapshot_put_str(w, k->path);
+	else
+		snapshot_put(w, k->sha1, sizeof(k->sha1));
+	snapshot_put_u8(w, (uint8_t)k->is_signed);
+	snapshot_put_u8(w, (uint8_t)k->is_trusted);
+	snapshot_put_u8(w, k->source);
+	snapshot_put_i64(w, k->bad_lo);
+	snapshot_put_i64(w, k->bad_hi);
+	snapshot_put_i64(w, k->good_last);
+	snapshot_put_i64(w, k->fact_time);
+	snapshot_put_str(w, k->status);
+	snapshot_put_str(w, k->signer);
+	snapshot_put_str(w, k->issuer);
+	LIST_FOREACH(g, &k->groups, kentry)
+		n++;
+	snapshot_put_u64(w, n);
+	LIST_FOREACH(g, &k->groups, kentry)
+		nj_save_group(w, g);
+}
+
+static void
+nj_save_keys_cb(struct snapshot_w *w, void *arg)
+{
+	struct netjoin	*nj = arg;
+	struct nj_key	*k;
+
+	snapshot_put_u64(w, nj->st.keys);
+	snapshot_put_u64(w, nj->st.groups);
+	snapshot_put_u64(w, nj->nheap);
+	snapshot_put_u64(w, nj->capheap);
+	TAILQ_FOREACH(k, &nj->keylru, lru)
+		nj_save_key(w, k);
+}
+
+static void
+nj_save_procs_cb(struct snapshot_w *w, void *arg)
+{
+	struct netjoin	*nj = arg;
+	struct nj_proc	*p;
+
+	snapshot_put_u64(w, nj->st.procs);
+	TAILQ_FOREACH(p, &nj->proclru, lru) {
+		snapshot_put_str(w, p->device);
+		snapshot_put_i64(w, p->time);
+		snapshot_put(w, p->sha1, sizeof(p->sha1));
+		snapshot_put_u8(w, p->guidlen);
+		snapshot_put(w, p->guid, p->guidlen);
+	}
+}
+
+/* Write the NJKY and NJPR sections. */
+int
+netjoin_save(struct netjoin *nj, struct snapshot_w *w)
+{
+	struct nj_group	*g;
+	uint64_t	 rank = 0;
+
+	TAILQ_FOREACH(g, &nj->goodlru, lru)
+		g->rank = rank++;
+	TAILQ_FOREACH(g, &nj->otherlru, lru)
+		g->rank = rank++;
+	if (snapshot_section(w, SNAPSHOT_NJKY, nj_save_keys_cb, nj) == -1 ||
+	    snapshot_section(w, SNAPSHOT_NJPR, nj_save_procs_cb, nj) == -1)
+		return (-1);
+	return (0);
+}
+
+/* What a load is rebuilding, besides the tables themselves. */
+struct nj_loading {
+	struct nj_group	**byrank;
+	struct nj_group	**heap;
+	uint64_t	  ngroups;
+	uint64_t	  nheap;
+	uint64_t	  seen;		/* groups read so far */
+};
+
+/* A group read but not linked anywhere: give back what it holds. */
+static void
+nj_group_discard(struct netjoin *nj, struct nj_group *g)
+{
+	size_t	 i;
+
+	intern_put(nj->in, g->device_name);
+	intern_put(nj->in, g->image);
+	intern_put(nj->in, g->guid);
+	intern_put(nj->in, g->user);
+	intern_put(nj->in, g->protocol);
+	for (i = 0; i < g->nurls; i++)
+		intern_put(nj->in, g->urls[i]);
+	free(g->cmdline);
+	free(g->wt);
+	free(g);
+}
+
+static int
+nj_load_waiting(struct snapshot_r *r, struct nj_group *g)
+{
+	uint32_t	 i;
+
+	if (snapshot_get_u32(r, &g->capwt) == -1 ||
+	    snapshot_get_u32(r, &g->nwt) == -1)
+		return (-1);
+	if (g->capwt > NJ_WAIT_EXACT || g->nwt > g->capwt) {
+		g->nwt = g->capwt = 0;
+		return (snapshot_fail(r, "bad count of waiting connections"));
+	}
+	if (g->capwt > 0)
+		g->wt = xcalloc(g->capwt, sizeof(*g->wt));
+	for (i = 0; i < g->nwt; i++)
+		if (snapshot_get_time(r, &g->wt[i]) == -1)
+			return (-1);
+	if (snapshot_get_u64(r, &g->wover) == -1 ||
+	    snapshot_get_time(r, &g->wover_lo) == -1 ||
+	    snapshot_get_time(r, &g->wover_hi) == -1)
+		return (-1);
+	if (g->wover > 0 && (g->wover_lo == NJ_NONE || g->wover_hi == NJ_NONE))
+		return (snapshot_fail(r, "waiting aggregate without times"));
+	return (0);
+}
+
+static int
+nj_load_context(struct snapshot_r *r, struct nj_group *g)
+{
+	uint32_t	 len;
+	uint8_t		 hp, hpo, n, i;
+
+	if (snapshot_get_str(r, &g->device_name) == -1 ||
+	    snapshot_get_str(r, &g->image) == -1 ||
+	    snapshot_get_str(r, &g->guid) == -1 ||
+	    snapshot_get_str(r, &g->user) == -1 ||
+	    snapshot_get_str(r, &g->protocol) == -1 ||
+	    snapshot_get_u32(r, &len) == -1)
+		return (-1);
+	if (len > r->n)
+		return (snapshot_fail(r,
+		    "command line longer than its section"));
+	if (len > 0) {
+		g->cmdline = xmalloc(len);
+		g->cmdlen = len;
+		(void)snapshot_get(r, g->cmdline, len);
+	}
+	if (snapshot_get_i64(r, &g->pid) == -1 ||
+	    snapshot_get_u8(r, &hp) == -1 || snapshot_get_u8(r, &hpo) == -1 ||
+	    snapshot_get_u16(r, &g->port) == -1 ||
+	    snapshot_get_u8(r, &n) == -1)
+		return (-1);
+	g->has_pid = hp != 0;
+	g->has_port = hpo != 0;
+	if (n > ALERT_MAX_PORTS)
+		return (snapshot_fail(r, "too many ports in a group"));
+	for (i = 0; i < n; i++)
+		if (snapshot_get_u16(r, &g->ports[g->nports++]) == -1)
+			return (-1);
+	if (snapshot_get_u8(r, &n) == -1)
+		return (-1);
+	if (n > ALERT_MAX_URLS)
+		return (snapshot_fail(r, "too many URLs in a group"));
+	for (i = 0; i < n; i++) {
+		if (snapshot_get_str(r, &g->urls[g->nurls]) == -1)
+			return (-1);
+		if (g->urls[g->nurls++] == NULL)
+			return (snapshot_fail(r, "empty URL in a group"));
+	}
+	return (0);
+}
+
+/* One group record, not yet linked. */
+static struct nj_group *
+nj_load_group_fields(struct snapshot_r *r, struct nj_loading *ld)
+{
+	struct nj_group	*g;
+	uint64_t	 hi;
+	uint8_t		 good;
+
+	g = xcalloc(1, sizeof(*g));
+	g->heapidx = NJ_NOHEAP;
+	if (snapshot_get_u64(r, &g->rank) == -1 ||
+	    snapshot_get_u8(r, &good) == -1 ||
+	    snapshot_get(r, &g->ip, sizeof(g->ip)) == -1 ||
+	    nj_load_waiting(r, g) == -1 ||
+	    snapshot_get_time(r, &g->last_alert) == -1 ||
+	    snapshot_get_u64(r, &hi) == -1 ||
+	    snapshot_get_u64(r, &g->pending) == -1 ||
+	    snapshot_get_time(r, &g->pfirst) == -1 ||
+	    snapshot_get_time(r, &g->plast) == -1 ||
+	    snapshot_get_time(r, &g->last_seen) == -1 ||
+	    nj_load_context(r, g) == -1)
+		return (g);
+	g->good = good != 0;
+	if (g->rank >= ld->ngroups || ld->byrank[g->rank] != NULL)
+		snapshot_fail(r, "bad or repeated group rank");
+	else if (hi != UINT64_MAX && (hi >= ld->nheap || ld->heap[hi] != NULL))
+		snapshot_fail(r, "bad or repeated heap index");
+	else if (hi != UINT64_MAX)
+		ld->heap[hi] = g;
+	return (g);
+}
+
+/* The groups of key k, appended to its list in the order read. */
+static int
+nj_load_groups(struct netjoin *nj, struct snapshot_r *r, struct nj_key *k,
+    struct nj_loading *ld)
+{
+	struct nj_group	*g, *last = NULL, *o;
+	uint64_t	 n, i;
+	size_t		 it;
+
+	if (snapshot_get_count(r, NJ_GROUP_MIN, &n) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		g = nj_load_group_fields(r, ld);
+		if (++ld->seen > ld->ngroups)
+			snapshot_fail(r, "more groups than counted");
+		if (r->err) {
+			nj_group_discard(nj, g);
+			return (-1);
+		}
+		g->key = k;
+		g->h = nj_group_hash(nj, k, &g->ip);
+		for (o = htab_first(&nj->groups, g->h, &it); o != NULL;
+		    o = htab_next(&nj->groups, g->h, &it))
+			if (o->key == k &&
+			    memcmp(&o->ip, &g->ip, sizeof(g->ip)) == 0) {
+				ld->byrank[g->rank] = NULL;
+				nj_group_discard(nj, g);
+				return (snapshot_fail(r, "repeated group"));
+			}
+		ld->byrank[g->rank] = g;
+		if (last == NULL)
+			LIST_INSERT_HEAD(&k->groups, g, kentry);
+		else
+			LIST_INSERT_AFTER(last, g, kentry);
+		last = g;
+		TAILQ_INSERT_TAIL(g->good ? &nj->goodlru : &nj->otherlru, g,
+		    lru);
+		htab_insert(&nj->groups, g->h, g);
+		nj->st.groups++;
+		nj_bytes_add(nj, sizeof(*g) + sizeof(struct htab_slot) +
+		    g->cmdlen + g->capwt * sizeof(*g->wt));
+	}
+	return (0);
+}
+
+static int
+nj_load_key_fields(struct snapshot_r *r, struct nj_key *k)
+{
+	uint8_t	 ispath, sg, tr;
+
+	if (snapshot_get_u8(r, &ispath) == -1 ||
+	    snapshot_get_str(r, &k->device) == -1)
+		return (-1);
+	if (ispath ? snapshot_get_str(r, &k->path) == -1 :
+	    snapshot_get(r, k->sha1, sizeof(k->sha1)) == -1)
+		return (-1);
+	if (snapshot_get_u8(r, &sg) == -1 || snapshot_get_u8(r, &tr) == -1 ||
+	    snapshot_get_u8(r, &k->source) == -1 ||
+	    snapshot_get_time(r, &k->bad_lo) == -1 ||
+	    snapshot_get_time(r, &k->bad_hi) == -1 ||
+	    snapshot_get_time(r, &k->good_last) == -1 ||
+	    snapshot_get_time(r, &k->fact_time) == -1 ||
+	    snapshot_get_str(r, &k->status) == -1 ||
+	    snapshot_get_str(r, &k->signer) == -1 ||
+	    snapshot_get_str(r, &k->issuer) == -1)
+		return (-1);
+	k->is_signed = (int8_t)sg;
+	k->is_trusted = (int8_t)tr;
+	if (k->device == NULL || (ispath && k->path == NULL))
+		return (snapshot_fail(r, "key without device or path"));
+	if (k->source >= SRC_NSOURCES || k->is_signed < TRI_UNKNOWN ||
+	    k->is_signed > TRI_TRUE || k->is_trusted < TRI_UNKNOWN ||
+	    k->is_trusted > TRI_TRUE)
+		return (snapshot_fail(r, "bad signature fields"));
+	if ((k->bad_lo == NJ_NONE) != (k->bad_hi == NJ_NONE) ||
+	    k->bad_lo > k->bad_hi)
+		return (snapshot_fail(r, "bad span of bad facts"));
+	return (0);
+}
+
+static int
+nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
+{
+	struct nj_key	*k;
+	const char	*p;
+	size_t		 pl;
+
+	k = xcalloc(1, sizeof(*k));
+	LIST_INIT(&k->groups);
+	if (nj_load_key_fields(r, k) == -1) {
+		intern_put(nj->in, k->device);
+		intern_put(nj->in, k->path);
+		intern_put(nj->in, k->status);
+		intern_put(nj->in, k->signer);
+		intern_put(nj->in, k->issuer);
+		free(k);
+		return (-1);
+	}
+	p = k->path != NULL ? k->path->s : NULL;
+	pl = k->path != NULL ? k->path->len : 0;
+	k->h = nj_key_hash(nj, k->device, k->sha1, p, pl);
+	/* Linked first, so that any failure below frees it with the rest. */
+	htab_insert(&nj->keys, k->h, k);
+	TAILQ_INSERT_TAIL(&nj->keylru, k, lru);
+	nj->st.keys++;
+	nj_bytes_add(nj, sizeof(*k) + sizeof(struct htab_slot));
+	if (nj_key_find(nj, k->device, k->sha1, p, pl, k->h) != k)
+		return (snapshot_fail(r, "repeated key"));
+	return (nj_load_groups(nj, r, k, ld));
+}
+
+/*
+ * Every group was read: put the eviction lists in their saved order and
+ * install the suppression heap. Pushed in the saved order, a valid heap
+ * stays as it was (each entry already above its parent's deadline); one
+ * saved under another suppress is reordered for this one.
+ */
+static int
+nj_load_finish(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
+{
+	struct nj_group	*g;
+	uint64_t	 i;
+
+	if (ld->seen != ld->ngroups)
+		return (snapshot_fail(r, "fewer groups than counted"));
+	for (i = 0; i < ld->ngroups; i++) {
+		g = ld->byrank[i];
+		TAILQ_REMOVE(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
+		TAILQ_INSERT_TAIL(g->good ? &nj->goodlru : &nj->otherlru, g,
+		    lru);
+	}
+	for (i = 0; i < ld->nheap; i++)
+		if (ld->heap[i] == NULL || ld->heap[i]->pending == 0)
+			return (snapshot_fail(r,
+			    "hole in the suppression heap"));
+	for (i = 0; i < ld->nheap; i++)
+		nj_heap_push(nj, ld->heap[i]);
+	return (0);
+}
+
+static int
+nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
+{
+	struct nj_loading	 ld;
+	uint64_t		 n, i, cap;
+	int			 rv = -1;
+
+	memset(&ld, 0, sizeof(ld));
+	if (snapshot_get_count(r, NJ_KEY_MIN, &n) == -1 ||
+	    snapshot_get_count(r, NJ_GROUP_MIN, &ld.ngroups) == -1 ||
+	    snapshot_get_u64(r, &ld.nheap) == -1 ||
+	    snapshot_get_u64(r, &cap) == -1)
+		return (-1);
+	if (ld.nheap > ld.ngroups)
+		return (snapshot_fail(r, "heap larger than the groups"));
+	/*
+	 * The heap's capacity is counted in the state's bytes: restored as
+	 * it was, so that the memory budget bites where it would have. A
+	 * capacity out of proportion with the groups is not trusted.
+	 */
+	if (cap >= ld.nheap && cap <= 2 * ld.ngroups + 64 && cap > 0) {
+		nj->heap = xreallocarray(NULL, cap, sizeof(*nj->heap));
+		nj->capheap = cap;
+		nj_bytes_add(nj, cap * sizeof(*nj->heap));
+	}
+	/* Sized once for what comes, rather than grown step by step. */
+	if (nj->keys.n == 0 && nj->groups.n == 0) {
+		htab_clear(&nj->keys);
+		htab_init(&nj->keys, n);
+		htab_clear(&nj->groups);
+		htab_init(&nj->groups, ld.ngroups);
+	}
+	ld.byrank = xcalloc(ld.ngroups + 1, sizeof(*ld.byrank));
+	ld.heap = xcalloc(ld.nheap + 1, sizeof(*ld.heap));
+	for (i = 0; i < n; i++)
+		if (nj_load_key(nj, r, &ld) == -1)
+			goto done;
+	if (r->n != 0)
+		snapshot_fail(r, "bytes after the keys");
+	else
+		rv = nj_load_finish(nj, r, &ld);
+done:
+	free(ld.byrank);
+	free(ld.heap);
+	return (rv);
+}
+
+static int
+nj_load_proc(struct netjoin *nj, struct snapshot_r *r)
+{
+	struct nj_proc	*p;
+	struct slice	 guid;
+
+	p = xcalloc(1, sizeof(*p));
+	if (snapshot_get_str(r, &p->device) == -1 ||
+	    snapshot_get_time(r, &p->time) == -1 ||
+	    snapshot_get(r, p->sha1, sizeof(p->sha1)) == -1 ||
+	    snapshot_get_u8(r, &p->guidlen) == -1 ||
+	    (p->guidlen > sizeof(p->guid) &&
+	    snapshot_fail(r, "process GUID too long") == -1) ||
+	    snapshot_get(r, p->guid, p->guidlen) == -1 ||
+	    ((p->device == NULL || p->guidlen == 0) &&
+	    snapshot_fail(r, "process without device or GUID") == -1)) {
+		intern_put(nj->in, p->device);
+		free(p);
+		return (-1);
+	}
+	guid = (struct slice){ p->guid, p->guidlen };
+	p->h = nj_proc_hash(nj, p->device, &guid);
+	htab_insert(&nj->procs, p->h, p);
+	TAILQ_INSERT_TAIL(&nj->proclru, p, lru);
+	nj->st.procs++;
+	nj_bytes_add(nj, sizeof(*p) + sizeof(struct htab_slot));
+	if (nj_proc_find(nj, &(struct slice){ p->device->s,
+	    p->device->len }, &guid) != p)
+		return (snapshot_fail(r, "repeated process"));
+	return (0);
+}
+
+static int
+nj_load_procs(struct netjoin *nj, struct snapshot_r *r)
+{
+	uint64_t	 n, i;
+
+	if (snapshot_get_count(r, NJ_PROC_MIN, &n) == -1)
+		return (-1);
+	if (nj->procs.n == 0) {
+		htab_clear(&nj->procs);
+		htab_init(&nj->procs, n);
+	}
+	for (i = 0; i < n; i++)
+		if (nj_load_proc(nj, r) == -1)
+			return (-1);
+	if (r->n != 0)
+		return (snapshot_fail(r, "bytes after the processes"));
+	return (0);
+}
+
+/*
+ * Read one of netjoin's sections into an empty netjoin. On failure the
+ * netjoin holds part of the file, consistent enough to be freed.
+ */
+int
+netjoin_restore(struct netjoin *nj, uint32_t tag, struct snapshot_r *r)
+{
+	if (tag == SNAPSHOT_NJKY)
+		return (nj_load_keys(nj, r));
+	if (tag == SNAPSHOT_NJPR)
+		return (nj_load_procs(nj, r));
+	return (snapshot_fail(r, "unknown netjoin section"));
 }

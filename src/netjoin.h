@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "intern.h"
 #include "rec.h"
+#include "snapshot.h"
 
 struct netjoin_stats {
 	uint64_t	net;		/* net records seen */
@@ -59,5 +60,8 @@ size_t		 netjoin_expire(struct netjoin *, size_t);
 int		 netjoin_evict(struct netjoin *);
 void		 netjoin_flush(struct netjoin *);
 const struct netjoin_stats *netjoin_stats(const struct netjoin *);
+int		 netjoin_save(struct netjoin *, struct snapshot_w *);
+int		 netjoin_restore(struct netjoin *, uint32_t,
+		    struct snapshot_r *);
 
 #endif
