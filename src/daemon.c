@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -675,6 +676,51 @@ daemon_free(struct daemon *d)
 	conf_free(d->conf);
 }
 
+/*
+ * What the daemon writes after the privilege drop must be writable by
+ * the user it runs as: the directory of state_file (a save makes a
+ * temporary file there and renames it) and each spool (new segments, the
+ * index). Said now rather than at the first save minutes later, or when
+ * a peer first fails: a spool created by root for a daemon that then
+ * runs as another user would lose every alert it was meant to keep.
+ */
+static int
+daemon_check_dir(const char *dir, const char *what, const char *user)
+{
+	if (access(dir, W_OK | X_OK) == 0)
+		return (0);
+	log_warnx("%s: directory %s is not writable%s%s: %s", what, dir,
+	    user != NULL ? " by user " : "", user != NULL ? user : "",
+	    strerror(errno));
+	return (-1);
+}
+
+static int
+daemon_check_writable(const struct conf *cf)
+{
+	char	*copy, what[256];
+	size_t	 i;
+	int	 rv = 0;
+
+	if (cf->state_file != NULL) {
+		copy = xstrdup(cf->state_file);
+		if (daemon_check_dir(dirname(copy), "state_file",
+		    cf->user) == -1)
+			rv = -1;
+		free(copy);
+	}
+	for (i = 0; i < cf->noutputs; i++) {
+		if (cf->outputs[i].spool == NULL)
+			continue;
+		snprintf(what, sizeof(what), "output %s: spool",
+		    cf->outputs[i].name);
+		if (daemon_check_dir(cf->outputs[i].spool, what,
+		    cf->user) == -1)
+			rv = -1;
+	}
+	return (rv);
+}
+
 /* Build everything, or say what failed. */
 static int
 daemon_init(struct daemon *d, struct conf *cf)
@@ -731,6 +777,8 @@ daemon_init(struct daemon *d, struct conf *cf)
 	}
 	if (cf->user != NULL)
 		log_notice("running as user %s", cf->user);
+	if (daemon_check_writable(cf) == -1)
+		return (-1);
 	return (0);
 }
 

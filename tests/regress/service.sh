@@ -11,8 +11,10 @@
 #		READY=1 on SIGHUP, WATCHDOG=1 with $WATCHDOG_USEC, STOPPING=1
 #		on SIGTERM
 #   user	as root with user = nobody the daemon runs as nobody (ids
-#		from /proc) and still detects; with neither user nor
-#		allow_root it refuses to start, before binding anything
+#		from /proc), still detects and saves its state_file; with
+#		neither user nor allow_root it refuses to start, before
+#		binding anything; a state_file directory or spool that
+#		nobody cannot write is refused at start
 #
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh); BUILD, the build
 # directory, for make install; MAKE.
@@ -168,8 +170,13 @@ fi
 kill "$mgr" 2>/dev/null
 
 if [ "$(id -u)" -eq 0 ]; then
-	# user: runs as nobody, and still detects.
-	mkconf "$LIB_TMP/u.conf" "$LIB_TMP/u.alerts" 'user = nobody'
+	# user: runs as nobody, and still detects; its state_file is in a
+	# directory of nobody's, and the save at stop works.
+	chmod 711 "$LIB_TMP"
+	mkdir "$LIB_TMP/ustate"
+	chown nobody "$LIB_TMP/ustate"
+	mkconf "$LIB_TMP/u.conf" "$LIB_TMP/u.alerts" 'user = nobody' \
+	    "state_file = $LIB_TMP/ustate/state"
 	sed -i '/^allow_root = yes$/d' "$LIB_TMP/u.conf"
 	listener "$LIB_TMP/u.conf" in tcp "$port2"
 	# The file output is opened as root, before the drop.
@@ -196,6 +203,41 @@ if [ "$(id -u)" -eq 0 ]; then
 	else
 		bad "as nobody: no alerts"
 	fi
+	if grep -q "state: saved $LIB_TMP/ustate/state:" "$DAEMON_ERR"; then
+		ok "as nobody: state_file saved at stop"
+	else
+		bad "as nobody: state_file not saved"
+		grep 'state' "$DAEMON_ERR" | sed 's/^/  /'
+	fi
+
+	# What must be written after the drop but cannot be: refused at
+	# start, naming the directory, not at the first save or the first
+	# spooled alert. A spool signetd creates as root is root's.
+	mkdir -m 700 "$LIB_TMP/rootonly"
+	for what in state spool; do
+		mkconf "$LIB_TMP/w.conf" "$LIB_TMP/w.alerts" 'user = nobody'
+		sed -i '/^allow_root = yes$/d' "$LIB_TMP/w.conf"
+		listener "$LIB_TMP/w.conf" in tcp "$port2"
+		if [ "$what" = state ]; then
+			sed -i "/^user = nobody/a state_file = $LIB_TMP/rootonly/state" \
+			    "$LIB_TMP/w.conf"
+			dir=$LIB_TMP/rootonly
+		else
+			printf '\n[output hook]\ntype = webhook\nformat = json\n%s\n%s\n' \
+			    "url = http://127.0.0.1:$port/" \
+			    "spool = $LIB_TMP/wspool" >> "$LIB_TMP/w.conf"
+			dir=$LIB_TMP/wspool
+		fi
+		bounded 20 /dev/null "$LIB_TMP/w.err" "$SIGNETD" -c "$LIB_TMP/w.conf"
+		if [ "$RC" -eq 1 ] &&
+		    grep -q "directory $dir is not writable by user nobody" \
+		    "$LIB_TMP/w.err"; then
+			ok "$what not writable by nobody: refused at start, exit 1"
+		else
+			bad "$what not writable by nobody: exit $RC"
+			sed 's/^/  /' "$LIB_TMP/w.err" | tail -n 5
+		fi
+	done
 
 	# neither user nor allow_root: refused before anything is bound.
 	mkconf "$LIB_TMP/r.conf" "$LIB_TMP/r.alerts"
