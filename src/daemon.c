@@ -16,6 +16,7 @@
  * output files, for logrotate, and reloads the configuration file, all
  * or nothing (see daemon_reload()); the rules keep their state.
  */
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -483,17 +484,17 @@ daemon_state_save(struct daemon *d)
 	return (rv);
 }
 
-/* The background save ended (or, with `block', wait until it does). */
+/* Whether the background save ended, and how. */
 static void
-daemon_state_reap(struct daemon *d, int block)
+daemon_state_reap(struct daemon *d)
 {
 	pid_t	 pid;
 	int	 status;
 
 	if (d->snap_child <= 0)
 		return;
-	while ((pid = waitpid(d->snap_child, &status, block ? 0 : WNOHANG)) ==
-	    -1 && errno == EINTR)
+	while ((pid = waitpid(d->snap_child, &status, WNOHANG)) == -1 &&
+	    errno == EINTR)
 		;
 	if (pid == 0)
 		return;
@@ -502,10 +503,57 @@ daemon_state_reap(struct daemon *d, int block)
 	    WEXITSTATUS(status) == 0);
 }
 
+/*
+ * At stop, or when the daemon goes: a background save still running is
+ * killed, not waited for. The stop saves the state itself, from the
+ * same memory and newer; a child stuck on a slow disk would otherwise
+ * hold the stop past stop_timeout, and a second signal could not cut it
+ * short. What the child left in the temporary file the next save
+ * truncates.
+ */
+static void
+daemon_state_cancel(struct daemon *d)
+{
+	if (d->snap_child <= 0)
+		return;
+	(void)kill(d->snap_child, SIGKILL);
+	while (waitpid(d->snap_child, NULL, 0) == -1 && errno == EINTR)
+		;
+	d->snap_child = 0;
+	log_notice("state: background save cancelled");
+}
+
 static void
 daemon_chld_cb(evutil_socket_t fd, short what, void *arg)
 {
-	daemon_state_reap(arg, 0);
+	daemon_state_reap(arg);
+}
+
+/*
+ * The child of a periodic save, before it touches anything. libevent's
+ * signal handlers are still installed and write to the socket pair the
+ * parent reads: a SIGINT from the terminal to the process group, or any
+ * signal sent to the child, would reach the parent a second time (the
+ * second SIGINT of a stop cuts the drain short). They go back to their
+ * defaults, and are unblocked only then. The child dies with the parent:
+ * orphaned, it would keep the listening sockets bound (a restarted
+ * daemon could not bind them) and write the temporary file the next
+ * daemon writes too. fatal() leaves with _exit() here, so the stdio
+ * buffers of file outputs shared with the parent are not flushed twice.
+ */
+static void
+daemon_snap_child(pid_t parent, const sigset_t *old)
+{
+	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+				    SIGCHLD, SIGPIPE };
+	size_t			 i;
+
+	log_child();
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)signal(sigs[i], SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	(void)sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 /*
@@ -522,24 +570,32 @@ static void
 daemon_snap_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
+	sigset_t	 all, old;
 	int64_t		 t0;
-	pid_t		 pid;
+	pid_t		 pid, parent;
 
-	daemon_state_reap(d, 0);
+	daemon_state_reap(d);
 	if (d->snap_child > 0) {
 		log_warnx("state: the previous save is still running; this one "
 		    "is skipped");
 		return;
 	}
 	t0 = daemon_mono();
+	parent = getpid();
+	sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) == -1) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		log_warn("state: fork; saving in the foreground");
 		(void)daemon_state_save(d);
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		daemon_snap_child(parent, &old);
 		_exit(daemon_state_write(d, t0, " (in the background)") == 0 ?
 		    0 : 1);
+	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	d->snap_child = pid;
 }
 
@@ -609,7 +665,7 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_notice("signal %d: stopping", (int)sig);
 	listeners_stop(d->lis);
 	listeners_drain(d->lis);
-	daemon_state_reap(d, 1);
+	daemon_state_cancel(d);
 	if (d->conf->state_file == NULL || daemon_state_save(d) == -1)
 		engine_flush(d->engine, daemon_clock());
 	(void)outputs_flush(d->out);
@@ -665,7 +721,7 @@ daemon_free(struct daemon *d)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	metrics_free(d->metrics);
-	daemon_state_reap(d, 1);
+	daemon_state_cancel(d);
 	listeners_free(d->lis);
 	pipeline_free(d->pipe);
 	engine_free(d->engine);

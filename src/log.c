@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -18,6 +19,7 @@
  */
 static int		 log_verbose;
 static int		 log_journal;
+static int		 log_in_child;
 static const char	*log_tag = "signetd";
 
 static void	 log_vlog(int, const char *, const char *, va_list)
@@ -30,6 +32,25 @@ log_init(int verbose, const char *tag)
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
 	if (tag != NULL)
 		log_tag = tag;
+}
+
+/*
+ * In a forked child that shares stdio buffers with the daemon (a state
+ * save): fatal*() then leave with _exit(), which flushes nothing, so an
+ * output's buffered alerts are not written a second time.
+ */
+void
+log_child(void)
+{
+	log_in_child = 1;
+}
+
+static _Noreturn void
+log_exit(int status)
+{
+	if (log_in_child)
+		_exit(status);
+	exit(status);
 }
 
 /*
@@ -141,7 +162,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vlog(3, strerror(saved), fmt, ap);
 	va_end(ap);
-	exit(2);
+	log_exit(2);
 }
 
 void
@@ -152,5 +173,5 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vlog(3, NULL, fmt, ap);
 	va_end(ap);
-	exit(2);
+	log_exit(2);
 }

@@ -30,6 +30,7 @@ struct log_rate {
 };
 
 void	log_init(int, const char *);
+void	log_child(void);
 int	log_rate(struct log_rate *, int64_t, const char *);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

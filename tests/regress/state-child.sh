@@ -1,0 +1,118 @@
+#!/bin/sh
+# state-child: the forked child of a periodic state save, held on purpose
+# (its temporary file is a FIFO nobody reads, so it blocks opening it).
+#   relay	a signal sent to the child stays with the child: it is not
+#		relayed to the daemon through libevent's socket pair (a
+#		SIGINT to the process group would otherwise reach the daemon
+#		twice, and the second one cuts the stop's drain short)
+#   stop	SIGTERM while a save hangs: the daemon does not wait for the
+#		child; it kills it, saves in the foreground and exits 0
+#   orphan	kill -9 of the daemon: the child goes with it rather than
+#		keep the listening sockets and the temporary file
+#
+# Environment: SIGNETD, TOP, PYTHON3 (see lib.sh).
+
+# $(free_ports N) is split into words on purpose.
+# shellcheck disable=SC2046
+. "$(dirname "$0")/lib.sh"
+lib_init state-child
+
+set -- $(free_ports 1)
+port=$1
+
+# child: the pid of the daemon's save child, waited for up to 20s; empty
+# if none came.
+child()
+{
+	n=0
+	while [ "$n" -lt 200 ]; do
+		c=$(pgrep -P "$DAEMON_PID" | head -n 1)
+		if [ -n "$c" ]; then
+			echo "$c"
+			return 0
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+
+# gone PID SECS: PID no longer runs within SECS seconds.
+gone()
+{
+	n=0
+	while alive "$1" && [ "$n" -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	! alive "$1"
+}
+
+mkdir "$LIB_TMP/s"
+mkfifo "$LIB_TMP/s/state.tmp"
+mkconf "$LIB_TMP/c.conf" "$LIB_TMP/c.alerts" \
+    "state_file = $LIB_TMP/s/state" "snapshot_interval = 1s"
+listener "$LIB_TMP/c.conf" in tcp "$port"
+start_daemon "$LIB_TMP/c.conf" c
+
+# relay
+c1=$(child)
+if [ -z "$c1" ]; then
+	bad "no save child within 20s"
+	exit 1
+fi
+lib_track "$c1"
+kill -USR1 "$c1"
+sleep 2
+if grep -q '^signetd: messages ' "$DAEMON_ERR"; then
+	bad "SIGUSR1 to the save child reached the daemon"
+else
+	ok "SIGUSR1 to the save child stays with the child"
+fi
+if gone "$c1" 5; then
+	ok "the child died of it; the daemon logged a failed save"
+	grep -q 'state: saving .* failed' "$DAEMON_ERR" ||
+		bad "no failed save logged"
+else
+	bad "the save child still runs after SIGUSR1"
+	kill -KILL "$c1" 2>/dev/null
+fi
+lib_untrack "$c1"
+
+# stop: the next child hangs on the FIFO too; the foreground save at stop
+# gets a regular file.
+c2=$(child)
+[ -n "$c2" ] && lib_track "$c2"
+rm -f "$LIB_TMP/s/state.tmp"
+if stop_daemon TERM && grep -q "state: saved $LIB_TMP/s/state:" "$DAEMON_ERR"
+then
+	ok "SIGTERM with a hung save: exit 0, saved in the foreground"
+else
+	bad "SIGTERM with a hung save"
+	grep 'state' "$DAEMON_ERR" | sed 's/^/  /'
+fi
+if [ -n "$c2" ] && ! gone "$c2" 2; then
+	bad "the hung save child outlives the daemon"
+	kill -KILL "$c2" 2>/dev/null
+fi
+[ -n "$c2" ] && lib_untrack "$c2"
+
+# orphan
+mkfifo "$LIB_TMP/s/state.tmp"
+start_daemon "$LIB_TMP/c.conf" k
+c3=$(child)
+if [ -z "$c3" ]; then
+	bad "no save child within 20s"
+	exit 1
+fi
+lib_track "$c3"
+kill -KILL "$DAEMON_PID"
+reap "$DAEMON_PID" 5
+if gone "$c3" 5; then
+	ok "kill -9 of the daemon: the save child goes with it"
+else
+	bad "kill -9 of the daemon: the save child $c3 still runs"
+	kill -KILL "$c3" 2>/dev/null
+fi
+lib_untrack "$c3"
+
+lib_done
