@@ -690,6 +690,48 @@ START_TEST(test_snapshot_other_period)
 }
 END_TEST
 
+/*
+ * A file written under another window (the option needs a restart, so
+ * the state file is how a new window meets old state): a bad fact and a
+ * connection five minutes later match under the new window, not the
+ * old one, both ways.
+ */
+static size_t
+window_alerts(int64_t w_saved, int64_t w_loaded)
+{
+	struct conf	*c0 = conf_new(), *c1 = conf_new();
+	struct alog	 l;
+	struct engine	*e;
+	struct rec	 r;
+	size_t		 n;
+
+	memset(&l, 0, sizeof(l));
+	c0->window = w_saved;
+	c1->window = w_loaded;
+	e = mk_engine(c0, &l, 5);
+	r = mk_cert("d1", T0, 0x66, TRI_FALSE, TRI_FALSE);
+	engine_push(e, &r, NOW(0), 0);
+	e = restart(e, c1, &l, NOW(1));
+	r = mk_net("d1", T0 + 5 * 60 * T_SEC, 0x66, "7.7.7.7");
+	engine_push(e, &r, NOW(2), 0);
+	engine_flush(e, NOW(3));
+	ck_assert_uint_eq(engine_netjoin_stats(e)->keys, 1);
+	engine_free(e);
+	n = l.n;
+	alog_clear(&l);
+	conf_free(c0);
+	conf_free(c1);
+	return (n);
+}
+
+START_TEST(test_snapshot_other_window)
+{
+	ck_assert_uint_eq(window_alerts(1 * 60 * T_SEC, 10 * 60 * T_SEC), 1);
+	ck_assert_uint_eq(window_alerts(10 * 60 * T_SEC, 1 * 60 * T_SEC), 0);
+	ck_assert_uint_eq(window_alerts(10 * 60 * T_SEC, 10 * 60 * T_SEC), 1);
+}
+END_TEST
+
 /* --- files ------------------------------------------------------------ */
 
 START_TEST(test_snapshot_files)
@@ -770,6 +812,7 @@ main(void)
 	tcase_add_test(tc, test_snapshot_hostile_lengths);
 	tcase_add_test(tc, test_snapshot_budget);
 	tcase_add_test(tc, test_snapshot_other_period);
+	tcase_add_test(tc, test_snapshot_other_window);
 	tcase_add_test(tc, test_snapshot_files);
 	tcase_set_timeout(tc, 600);
 	suite_add_tcase(s, tc);
