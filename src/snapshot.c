@@ -545,6 +545,30 @@ snapshot_sync_dir(const char *path)
 }
 
 /*
+ * The temporary file, mode 0600 whatever it was: the state names
+ * devices, users and paths. One left by a crash is reused, but not
+ * through a symbolic link (the link would be renamed over path and its
+ * target overwritten), not with the mode it had, and not if it is
+ * another user's (root's, before user = was set): then it is removed
+ * and made anew.
+ */
+static int
+snapshot_open_tmp(const char *tmp)
+{
+	int	 fd;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd != -1 && fchmod(fd, 0600) == 0)
+		return (fd);
+	if (fd != -1)
+		close(fd);
+	(void)unlink(tmp);
+	return (open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600));
+}
+
+/*
  * Write the state to path atomically: into path.tmp in the same
  * directory, flushed and fsynced, renamed over path, then the directory
  * fsynced. On failure path is left as it was. *size gets the file size.
@@ -559,7 +583,7 @@ snapshot_save(const char *path, const struct intern *in,
 
 	if (asprintf(&tmp, "%s.tmp", path) == -1)
 		fatal("asprintf");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = snapshot_open_tmp(tmp);
 	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
 		log_warn("state: %s", tmp);
 		if (fd != -1)

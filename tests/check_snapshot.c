@@ -737,7 +737,7 @@ END_TEST
 START_TEST(test_snapshot_files)
 {
 	char		 dir[] = "/tmp/check_snapshot.XXXXXX", path[128],
-			 bad[140], tmp[140];
+			 bad[140], tmp[140], victim[140];
 	struct alog	 l;
 	struct engine	*e;
 	struct stat	 sb;
@@ -764,6 +764,33 @@ START_TEST(test_snapshot_files)
 	ck_assert_uint_eq(engine_netjoin_stats(e)->keys,
 	    engine_netjoin_stats(e0)->keys);
 	engine_free(e);
+
+	/*
+	 * A temporary file left behind, readable by all: the state is
+	 * saved 0600 all the same. One that is a symbolic link: its target
+	 * is not written, and path is a file of its own.
+	 */
+	fp = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(fp);
+	fclose(fp);
+	ck_assert_int_eq(chmod(tmp, 0644), 0);
+	ck_assert_int_eq(engine_save(e0, path, &size), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	fp = fopen(victim, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("keep", fp);
+	fclose(fp);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_eq(engine_save(e0, path, &size), 0);
+	ck_assert_int_eq(stat(victim, &sb), 0);
+	ck_assert_uint_eq((uint64_t)sb.st_size, 4);
+	ck_assert_int_eq(lstat(path, &sb), 0);
+	ck_assert(S_ISREG(sb.st_mode));
+	ck_assert_uint_eq((uint64_t)sb.st_size, len0);
+	ck_assert_int_eq(lstat(tmp, &sb), -1);
+	ck_assert_int_eq(unlink(victim), 0);
 
 	/* Truncated: refused, moved aside, the next start is empty. */
 	ck_assert_int_eq(truncate(path, (off_t)len0 / 2), 0);
