@@ -538,7 +538,10 @@ daemon_chld_cb(evutil_socket_t fd, short what, void *arg)
  * defaults, and are unblocked only then. The child dies with the parent:
  * orphaned, it would keep the listening sockets bound (a restarted
  * daemon could not bind them) and write the temporary file the next
- * daemon writes too. fatal() leaves with _exit() here, so the stdio
+ * daemon writes too. It needs none of the daemon's descriptors but
+ * stderr: the listening and client sockets, the metrics server and the
+ * outputs are closed, so that a peer the daemon hangs up on sees it now,
+ * not when the save ends. fatal() leaves with _exit() here, so the stdio
  * buffers of file outputs shared with the parent are not flushed twice.
  */
 static void
@@ -553,6 +556,9 @@ daemon_snap_child(pid_t parent, const sigset_t *old)
 		(void)signal(sigs[i], SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
+#ifdef HAVE_CLOSE_RANGE
+	(void)close_range(STDERR_FILENO + 1, ~0U, 0);
+#endif
 	(void)sigprocmask(SIG_SETMASK, old, NULL);
 }
 

@@ -9,6 +9,7 @@
 #		child; it kills it, saves in the foreground and exits 0
 #   orphan	kill -9 of the daemon: the child goes with it rather than
 #		keep the listening sockets and the temporary file
+#   fds		the child holds none of the daemon's sockets
 #
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh).
 
@@ -61,6 +62,13 @@ if [ -z "$c1" ]; then
 	exit 1
 fi
 lib_track "$c1"
+# fds: the daemon's sockets are closed in the child.
+socks=$(find "/proc/$c1/fd" -lname 'socket:*' 2>/dev/null | wc -l)
+if [ "$socks" -eq 0 ]; then
+	ok "the save child holds none of the daemon's sockets"
+else
+	bad "the save child holds $socks of the daemon's sockets"
+fi
 kill -USR1 "$c1"
 sleep 2
 if grep -q '^signetd: messages ' "$DAEMON_ERR"; then
