@@ -548,7 +548,7 @@ static void
 daemon_snap_child(pid_t parent, const sigset_t *old)
 {
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
-				    SIGCHLD, SIGPIPE };
+				    SIGCHLD };
 	size_t			 i;
 
 	log_child();
