@@ -301,6 +301,64 @@ daemon_keep_running(struct daemon *d, struct conf *cf)
 }
 
 /*
+ * What the daemon writes after the privilege drop must be writable by
+ * the user it runs as: the directory of state_file (a save makes a
+ * temporary file there and renames it) and each spool (new segments, the
+ * index). Said now rather than at the first save minutes later, or when
+ * a peer first fails: a spool created by root for a daemon that then
+ * runs as another user would lose every alert it was meant to keep.
+ * A reload is refused on the same grounds, for a spool it adds.
+ */
+static int
+daemon_check_dir(const char *dir, const char *what, const char *user,
+    int made)
+{
+	char	*copy;
+	int	 rv;
+
+	if (access(dir, W_OK | X_OK) == 0)
+		return (0);
+	/* A spool a reload adds is made then, in its parent. */
+	if (errno == ENOENT && made) {
+		copy = xstrdup(dir);
+		rv = access(dirname(copy), W_OK | X_OK);
+		free(copy);
+		if (rv == 0)
+			return (0);
+	}
+	log_warnx("%s: directory %s is not writable%s%s: %s", what, dir,
+	    user != NULL ? " by user " : "", user != NULL ? user : "",
+	    strerror(errno));
+	return (-1);
+}
+
+static int
+daemon_check_writable(const struct conf *cf)
+{
+	char	*copy, what[256];
+	size_t	 i;
+	int	 rv = 0;
+
+	if (cf->state_file != NULL) {
+		copy = xstrdup(cf->state_file);
+		if (daemon_check_dir(dirname(copy), "state_file",
+		    cf->user, 0) == -1)
+			rv = -1;
+		free(copy);
+	}
+	for (i = 0; i < cf->noutputs; i++) {
+		if (cf->outputs[i].spool == NULL)
+			continue;
+		snprintf(what, sizeof(what), "output %s: spool",
+		    cf->outputs[i].name);
+		if (daemon_check_dir(cf->outputs[i].spool, what,
+		    cf->user, 1) == -1)
+			rv = -1;
+	}
+	return (rv);
+}
+
+/*
  * The new configuration, read and checked as signetd -t does (each
  * problem on stderr as file:line), with the options that need a restart
  * set back to their running values; NULL if it has errors.
@@ -384,7 +442,8 @@ daemon_reload(struct daemon *d)
 		return (0);
 	}
 	file = xstrdup(d->conf->file);
-	if ((cf = daemon_reload_read(d, file)) == NULL)
+	if ((cf = daemon_reload_read(d, file)) == NULL ||
+	    daemon_check_writable(cf) == -1)
 		goto fail;
 	if ((on = outputs_prepare(d->out, cf, err, sizeof(err))) == NULL ||
 	    (ln = listeners_prepare(d->lis, d->conf, cf, err,
@@ -736,51 +795,6 @@ daemon_free(struct daemon *d)
 	if (d->base != NULL)
 		event_base_free(d->base);
 	conf_free(d->conf);
-}
-
-/*
- * What the daemon writes after the privilege drop must be writable by
- * the user it runs as: the directory of state_file (a save makes a
- * temporary file there and renames it) and each spool (new segments, the
- * index). Said now rather than at the first save minutes later, or when
- * a peer first fails: a spool created by root for a daemon that then
- * runs as another user would lose every alert it was meant to keep.
- */
-static int
-daemon_check_dir(const char *dir, const char *what, const char *user)
-{
-	if (access(dir, W_OK | X_OK) == 0)
-		return (0);
-	log_warnx("%s: directory %s is not writable%s%s: %s", what, dir,
-	    user != NULL ? " by user " : "", user != NULL ? user : "",
-	    strerror(errno));
-	return (-1);
-}
-
-static int
-daemon_check_writable(const struct conf *cf)
-{
-	char	*copy, what[256];
-	size_t	 i;
-	int	 rv = 0;
-
-	if (cf->state_file != NULL) {
-		copy = xstrdup(cf->state_file);
-		if (daemon_check_dir(dirname(copy), "state_file",
-		    cf->user) == -1)
-			rv = -1;
-		free(copy);
-	}
-	for (i = 0; i < cf->noutputs; i++) {
-		if (cf->outputs[i].spool == NULL)
-			continue;
-		snprintf(what, sizeof(what), "output %s: spool",
-		    cf->outputs[i].name);
-		if (daemon_check_dir(cf->outputs[i].spool, what,
-		    cf->user) == -1)
-			rv = -1;
-	}
-	return (rv);
 }
 
 /* Build everything, or say what failed. */

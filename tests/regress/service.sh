@@ -197,6 +197,43 @@ if [ "$(id -u)" -eq 0 ]; then
 	    -f "$LIB_TMP/corpus"
 	wait_count in messages ge "$(lines "$LIB_TMP/corpus")" 20 ||
 		bad "as nobody: $GOT of $(lines "$LIB_TMP/corpus") messages"
+	# A reload that adds a spool nobody cannot write is refused; one
+	# whose spool it will make in a directory of its own is not.
+	mkdir -m 755 "$LIB_TMP/rootspool"
+	cp "$LIB_TMP/u.conf" "$LIB_TMP/u0.conf"
+	for sp in "$LIB_TMP/rootspool" "$LIB_TMP/ustate/spool"; do
+		cp "$LIB_TMP/u0.conf" "$LIB_TMP/u.conf"
+		printf '\n[output hook]\ntype = webhook\nformat = json\n%s\n%s\n' \
+		    "url = http://127.0.0.1:$port/" "spool = $sp" \
+		    >> "$LIB_TMP/u.conf"
+		skip=$(wc -l < "$DAEMON_ERR")
+		kill -HUP "$DAEMON_PID"
+		n=0
+		until tail -n +$((skip + 1)) "$DAEMON_ERR" |
+		    grep -q 'reload: .*\(in force\|has errors\)' ||
+		    [ "$n" -ge 100 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		tail -n +$((skip + 1)) "$DAEMON_ERR" > "$LIB_TMP/hup.err"
+		if [ "$sp" = "$LIB_TMP/rootspool" ]; then
+			if grep -q "directory $sp is not writable by user nobody" \
+			    "$LIB_TMP/hup.err" &&
+			    grep -q 'reload: .*has errors' "$LIB_TMP/hup.err"
+			then
+				ok "reload adding a spool nobody cannot write: refused"
+			else
+				bad "reload adding a spool nobody cannot write"
+				sed 's/^/  /' "$LIB_TMP/hup.err"
+			fi
+		elif grep -q 'reload: .*in force' "$LIB_TMP/hup.err" &&
+		    [ -d "$sp" ]; then
+			ok "reload adding a spool it makes: in force"
+		else
+			bad "reload adding a spool it makes"
+			sed 's/^/  /' "$LIB_TMP/hup.err"
+		fi
+	done
 	stop_daemon TERM
 	if [ -s "$LIB_TMP/u.alerts" ]; then
 		ok "as nobody: $(lines "$LIB_TMP/u.alerts") alerts"
