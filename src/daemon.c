@@ -214,6 +214,9 @@ daemon_metrics_cb(void *arg, struct metrics_sources *src)
 	src->out = d->out;
 	src->lis = d->lis;
 	src->state_memory = d->conf->state_memory;
+	src->state_file = d->conf->state_file != NULL;
+	src->saves = d->saves;
+	src->save_failures = d->save_failures;
 	src->start = d->start;
 	src->now = daemon_clock();
 }

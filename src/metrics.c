@@ -70,6 +70,10 @@ static const struct metric_family f_evictions = F_COUNTER(
 static const struct metric_family f_budget_evictions = F_COUNTER(
     "state_budget_evictions_total",
     "Evictions forced by the state_memory budget.", NULL);
+static const struct metric_family f_saves = F_COUNTER(
+    "state_saves_total",
+    "Saves of state_file (periodic and at stop), by result.", "result",
+    NULL);
 static const struct metric_family f_untracked = F_COUNTER(
     "imageload_untracked_total",
     "New imageload groups not kept: over the rule's share of memory.",
@@ -433,6 +437,10 @@ metrics_collect(struct metric_list *l, const struct metrics_sources *src)
 		metrics_collect_records(l, src->pipe, src->engine);
 	if (src->engine != NULL)
 		metrics_collect_state(l, src->engine, src->state_memory);
+	if (src->state_file) {
+		metric_add(l, &f_saves, src->saves, "ok");
+		metric_add(l, &f_saves, src->save_failures, "failed");
+	}
 	if (src->enrich != NULL && src->engine != NULL)
 		metrics_collect_alerts(l, src->enrich, src->engine);
 	if (src->out != NULL)

@@ -61,6 +61,9 @@ struct metrics_sources {
 	const struct outputs	*out;
 	const struct listeners	*lis;
 	uint64_t		 state_memory;	/* the budget, bytes */
+	int			 state_file;	/* set: the saves below */
+	uint64_t		 saves;
+	uint64_t		 save_failures;
 	int64_t			 start;		/* wall clock, µs */
 	int64_t			 now;
 };

@@ -203,6 +203,30 @@ demo_free(struct demo *d)
  * 18 Sysmon events of IDs we do not use, 2 records of no source we
  * know), and every family's HELP and TYPE just once.
  */
+/* With a state_file, its saves and failed saves, as SIGUSR1 prints them. */
+START_TEST(test_metrics_state_saves)
+{
+	struct metrics_sources	 src;
+	struct metric_list	 l;
+	struct buf		 b;
+
+	memset(&src, 0, sizeof(src));
+	src.state_file = 1;
+	src.saves = 7;
+	src.save_failures = 2;
+	metric_list_init(&l);
+	buf_init(&b);
+	metrics_collect(&l, &src);
+	metrics_render_prom(&l, &b);
+	ck_assert_int_eq(value_of(b.p,
+	    "signetd_state_saves_total{result=\"ok\"}"), 7);
+	ck_assert_int_eq(value_of(b.p,
+	    "signetd_state_saves_total{result=\"failed\"}"), 2);
+	buf_clear(&b);
+	metric_list_clear(&l);
+}
+END_TEST
+
 START_TEST(test_metrics_collect_numbers)
 {
 	struct demo		 d;
@@ -245,6 +269,8 @@ START_TEST(test_metrics_collect_numbers)
 	ck_assert_int_eq(value_of(b.p,
 	    "signetd_records_skipped_total{reason=\"not_json\"}"), 0);
 	ck_assert_int_eq(value_of(b.p, "signetd_state_budget_bytes"), 12345);
+	/* No state_file: no saves family. */
+	ck_assert_ptr_null(strstr(b.p, "signetd_state_saves_total"));
 	ck_assert_int_eq(value_of(b.p, "signetd_uptime_seconds"), 90);
 	ck_assert_int_eq(value_of(b.p, "signetd_start_time_seconds"),
 	    T0 / T_SEC);
@@ -546,6 +572,7 @@ main(void)
 	tcase_add_test(tc, test_metrics_label_escaping);
 	tcase_add_test(tc, test_metrics_log_form);
 	tcase_add_test(tc, test_metrics_collect_numbers);
+	tcase_add_test(tc, test_metrics_state_saves);
 	tcase_add_test(tc, test_metrics_http_serve);
 	tcase_add_test(tc, test_metrics_bind_failure);
 	tcase_add_test(tc, test_metrics_reload);
