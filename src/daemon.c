@@ -731,6 +731,14 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	d->stopping = 1;
 	notify_stopping();
 	log_notice("signal %d: stopping", (int)sig);
+	/*
+	 * The drain runs this loop again: no periodic save may follow the
+	 * one below, nor a tick age the state it holds (counts the tick
+	 * sent would be sent again after the restart).
+	 */
+	event_del(d->ev_tick);
+	if (d->ev_snap != NULL)
+		event_del(d->ev_snap);
 	listeners_stop(d->lis);
 	listeners_drain(d->lis);
 	daemon_state_cancel(d);

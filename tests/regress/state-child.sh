@@ -10,6 +10,8 @@
 #   orphan	kill -9 of the daemon: the child goes with it rather than
 #		keep the listening sockets and the temporary file
 #   fds		the child holds none of the daemon's sockets
+#   drain	while the outputs drain after SIGTERM, no periodic save
+#		runs (nor the tick that ages the state)
 #
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh).
 
@@ -122,5 +124,41 @@ else
 	kill -KILL "$c3" 2>/dev/null
 fi
 lib_untrack "$c3"
+
+# drain: after the stop's save nothing saves again, nor ages the state
+# (the tick would send counts the saved file still holds, twice over a
+# restart). A webhook no one answers holds the drain for stop_timeout.
+set -- $(free_ports 1)
+dead=$1
+h=$(printf "%040d" 0 | tr 0 d)
+printf '{"category":"AdvancedHunting-DeviceFileCertificateInfo","properties":{"Timestamp":"2024-03-01T10:00:00Z","DeviceId":"ws01","DeviceName":"WS01","SHA1":"%s","IsSigned":false,"IsTrusted":false,"Signer":""}}\n' \
+    "$h" > "$LIB_TMP/pair"
+printf '{"category":"AdvancedHunting-DeviceNetworkEvents","properties":{"Timestamp":"2024-03-01T10:05:00Z","DeviceId":"ws01","DeviceName":"WS01","ActionType":"ConnectionSuccess","InitiatingProcessId":4242,"InitiatingProcessSHA1":"%s","InitiatingProcessFolderPath":"c:\\\\temp\\\\a.exe","RemoteIP":"81.2.69.142","RemotePort":443,"Protocol":"Tcp"}}\n' \
+    "$h" >> "$LIB_TMP/pair"
+rm -f "$LIB_TMP/s/state.tmp"
+mkconf "$LIB_TMP/d.conf" "$LIB_TMP/d.alerts" \
+    "state_file = $LIB_TMP/s/dstate" "snapshot_interval = 1s"
+listener "$LIB_TMP/d.conf" in tcp "$port"
+printf '\n[output hook]\ntype = webhook\nformat = json\n%s\n' \
+    "url = http://127.0.0.1:$dead/" >> "$LIB_TMP/d.conf"
+start_daemon "$LIB_TMP/d.conf" d
+$PEER tcp "$port" "$LIB_TMP/pair"
+n=0
+while [ ! -s "$LIB_TMP/d.alerts" ] && [ "$n" -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+[ -s "$LIB_TMP/d.alerts" ] || bad "drain: no alert from the pair"
+stop_daemon TERM
+after=$(sed -n '/signal 15: stopping/,$p' "$DAEMON_ERR")
+if ! echo "$after" | grep -q 'stop_timeout reached'; then
+	bad "drain: the webhook did not hold the drain"
+elif echo "$after" | grep -q 'in the background\|previous save is still'
+then
+	bad "drain: periodic saves after the stop's save"
+	echo "$after" | grep 'state:' | sed 's/^/  /'
+else
+	ok "drain: no periodic save after the stop's save"
+fi
 
 lib_done
