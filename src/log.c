@@ -3,6 +3,8 @@
  * When stderr is the journal (JOURNAL_STREAM set) lines carry the <N>
  * priority prefix sd-daemon(3) describes, so the journal keeps the level.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +27,32 @@ static const char	*log_tag = "signetd";
 static void	 log_vlog(int, const char *, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
 
+/*
+ * Whether stderr is the journal: JOURNAL_STREAM holds the device and
+ * inode of the stream systemd connected, and is inherited by whatever a
+ * service runs, stderr redirected or not (a test suite run by a CI
+ * service writes to files). Only that very stream gets <N> prefixes.
+ */
+static int
+log_is_journal(void)
+{
+	const char		*s = getenv("JOURNAL_STREAM");
+	struct stat		 sb;
+	unsigned long long	 dev, ino;
+	int			 n = 0;
+
+	if (s == NULL || sscanf(s, "%llu:%llu%n", &dev, &ino, &n) != 2 ||
+	    s[n] != '\0' || fstat(STDERR_FILENO, &sb) == -1)
+		return (0);
+	return ((unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino);
+}
+
 void
 log_init(int verbose, const char *tag)
 {
 	log_verbose = verbose;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = log_is_journal();
 	if (tag != NULL)
 		log_tag = tag;
 }

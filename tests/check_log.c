@@ -2,6 +2,8 @@
  * signetd: unit tests for log.c: the journal prefix and the rate limit.
  * stderr is pointed at a temporary file to read what was logged.
  */
+#include <sys/stat.h>
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,19 +111,32 @@ START_TEST(test_log_rate_quiet)
 }
 END_TEST
 
-/* Under the journal, lines carry <N> for their level and no tag. */
+/*
+ * Under the journal, lines carry <N> for their level and no tag; only
+ * when stderr is the stream JOURNAL_STREAM names, not one inherited
+ * with stderr sent elsewhere.
+ */
 START_TEST(test_log_journal_prefix)
 {
-	FILE	*fp;
-	char	 buf[256];
+	FILE		*fp;
+	struct stat	 sb;
+	char		 buf[256], js[64];
 
-	setenv("JOURNAL_STREAM", "8:1234", 1);
-	log_init(0, "t");
 	fp = capture();
+	ck_assert_int_eq(fstat(STDERR_FILENO, &sb), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_init(0, "t");
 	log_warnx("w %d", 1);
 	log_notice("n");
 	log_info("hidden at verbosity 0");
 	ck_assert_str_eq(captured(fp, buf, sizeof(buf)), "<4>w 1\n<5>n\n");
+	fclose(fp);
+	fp = capture();
+	log_init(0, "t");
+	log_warnx("w %d", 2);
+	ck_assert_str_eq(captured(fp, buf, sizeof(buf)), "t: w 2\n");
 	fclose(fp);
 	unsetenv("JOURNAL_STREAM");
 	log_init(1, "t");
