@@ -372,7 +372,10 @@ conn_account(struct conn *c)
 /*
  * Frame what the input buffer holds. The framer wants a frame in one
  * piece: the first chain is framed where it lies, and the chains are
- * joined only when a frame straddles them. The watermark bounds that copy
+ * joined only when a frame straddles them, and then only as far as
+ * needed: the joined prefix doubles until the framer makes progress, so
+ * a partial frame at the end of one 256 KiB block costs a copy of about
+ * its own size, not of the next block. The watermark bounds the prefix
  * to max_message + TCP_FRAME_SLACK bytes; what is left is a partial frame
  * the framer will be shown again with more data (frame.c).
  */
@@ -387,9 +390,13 @@ conn_frame(struct conn *c)
 		n = evbuffer_get_contiguous_space(in);
 		data = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
 		used = n > 0 ? frame_feed(&c->fr, data, n, conn_msg_cb, c) : 0;
-		if (used == 0 && n < len) {
-			data = (const char *)evbuffer_pullup(in, -1);
-			used = frame_feed(&c->fr, data, len, conn_msg_cb, c);
+		while (used == 0 && n < len) {
+			n = n < 2048 ? 4096 : n * 2;
+			if (n > len)
+				n = len;
+			data = (const char *)evbuffer_pullup(in,
+			    (ev_ssize_t)n);
+			used = frame_feed(&c->fr, data, n, conn_msg_cb, c);
 		}
 		if (used == 0)
 			break;
