@@ -49,12 +49,13 @@
  * libevent 2.1 reads at most 4 KiB per wake-up (EVBUFFER_MAX_READ), which
  * cost three system calls (epoll_wait, FIONREAD, readv) per 2.5 messages
  * of a bulk sender. After framing what the bufferevent read, a plain TCP
- * connection reads on by itself in blocks this large, up to
- * TCP_READ_BUDGET bytes per wake-up so that one busy sender cannot starve
- * the others.
+ * connection reads on by itself in blocks this large (some 170 records:
+ * the system calls are then noise), up to TCP_READ_BUDGET bytes per
+ * wake-up: one busy sender cannot starve the others, and the loop comes
+ * back every few milliseconds to flush outputs and take signals.
  */
 #define TCP_READ_BLOCK	(256 * 1024)
-#define TCP_READ_BUDGET	(4 * 1024 * 1024)
+#define TCP_READ_BUDGET	(1024 * 1024)
 
 static int	tcp_tls_fail(const struct listener *, const char *,
 		    const char *, char *, size_t);
