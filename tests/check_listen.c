@@ -465,6 +465,63 @@ START_TEST(test_listen_tcp_max_frame)
 }
 END_TEST
 
+/*
+ * A bulk stream bigger than one wake-up's read budget, of frames up to
+ * max_message that straddle the 256 KiB read blocks, LF and octet
+ * counted on two connections at once: every frame arrives whole, once.
+ */
+START_TEST(test_listen_tcp_bulk)
+{
+	const size_t	 max = 64 * 1024, total = 6 * 1024 * 1024;
+	char		*lfbuf, *ocbuf;
+	size_t		 lflen = 0, oclen = 0, n, frames = 0, bytes = 0;
+	size_t		 lfoff = 0, ocoff = 0, chunk;
+	int		 lf, oc;
+
+	cf->max_message = max;
+	listen_add(PROTO_TCP);
+	start();
+	lfbuf = xmalloc(total + max + 16);
+	ocbuf = xmalloc(total + max + 32);
+	while (lflen < total) {
+		/* 1 byte to max_message, most around a record's size. */
+		n = frames % 97 == 0 ? max : 1 + (frames * 7919) % 3000;
+		memset(lfbuf + lflen, 'a' + (int)(frames % 26), n);
+		lfbuf[lflen + n] = '\n';
+		lflen += n + 1;
+		oclen += (size_t)snprintf(ocbuf + oclen, 16, "%zu ", n);
+		memset(ocbuf + oclen, 'b', n);
+		oclen += n;
+		bytes += n;
+		frames++;
+	}
+	lf = tcp_connect(lc[0].port);
+	oc = tcp_connect(lc[0].port);
+	/* Interleaved, so both connections hold data at each wake-up. */
+	while (lfoff < lflen || ocoff < oclen) {
+		chunk = lflen - lfoff < 1000000 ? lflen - lfoff : 1000000;
+		send_all(lf, lfbuf + lfoff, chunk);
+		lfoff += chunk;
+		chunk = oclen - ocoff < 1000000 ? oclen - ocoff : 1000000;
+		send_all(oc, ocbuf + ocoff, chunk);
+		ocoff += chunk;
+	}
+	ck_assert_uint_eq(wait_for(&pst()->messages, 2 * frames), 2 * frames);
+	run_for(30000);
+	ck_assert_uint_eq(pst()->messages, 2 * frames);
+	ck_assert_uint_eq(pst()->bytes, 2 * bytes);
+	ck_assert_uint_eq(lst(0)->too_long, 0);
+	ck_assert_uint_eq(lst(0)->bad_frame, 0);
+	ck_assert_uint_eq(lst(0)->bytes, lflen + oclen);
+	close(lf);
+	close(oc);
+	run_for(30000);
+	ck_assert_uint_eq(lst(0)->closed_mid_frame, 0);
+	free(lfbuf);
+	free(ocbuf);
+}
+END_TEST
+
 /* An octet count that does not parse: resynchronised at the next LF. */
 START_TEST(test_listen_tcp_bad_frame)
 {
@@ -1330,6 +1387,7 @@ listen_suite(void)
 	tcase_add_test(tc, test_listen_tcp_record);
 	tcase_add_test(tc, test_listen_tcp_too_long);
 	tcase_add_test(tc, test_listen_tcp_max_frame);
+	tcase_add_test(tc, test_listen_tcp_bulk);
 	tcase_add_test(tc, test_listen_tcp_bad_frame);
 	tcase_add_test(tc, test_listen_half_frame);
 	tcase_add_test(tc, test_listen_allow_refuses);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "tstamp.h"
@@ -251,6 +252,54 @@ START_TEST(test_tstamp_format_forms)
 }
 END_TEST
 
+/*
+ * The hand-made formatting against gmtime_r(3) and snprintf(3), over
+ * times from year 0 to 9999, whole milliseconds or not, and every
+ * buffer size up to the full string (truncated as snprintf truncates).
+ */
+START_TEST(test_tstamp_format_matches_gmtime)
+{
+	char		 buf[TSTAMP_BUFSZ], want[TSTAMP_BUFSZ];
+	struct tm	 tm;
+	uint64_t	 x = 88172645463325252ULL;
+	int64_t		 us, lo = INT64_C(-62167219200) * TSTAMP_SEC;
+	int64_t		 span = INT64_C(253402300800) * TSTAMP_SEC - lo;
+	time_t		 secs;
+	size_t		 len, n, full;
+	int		 i;
+
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		us = lo + (int64_t)(x % (uint64_t)span);
+		if (i % 2 == 0)
+			us -= us % 1000;
+		secs = (time_t)(us / TSTAMP_SEC - (us % TSTAMP_SEC < 0));
+		ck_assert_ptr_nonnull(gmtime_r(&secs, &tm));
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		n = strlen(want);
+		us = (us % TSTAMP_SEC + TSTAMP_SEC) % TSTAMP_SEC;
+		if (us % 1000 == 0)
+			snprintf(want + n, sizeof(want) - n, "%03dZ",
+			    (int)(us / 1000));
+		else
+			snprintf(want + n, sizeof(want) - n, "%06dZ", (int)us);
+		full = strlen(want);
+		us = (int64_t)secs * TSTAMP_SEC + us;
+		ck_assert_uint_eq(tstamp_format(us, buf, sizeof(buf)), full);
+		ck_assert_str_eq(buf, want);
+		len = 1 + (size_t)i % (full + 1);
+		n = tstamp_format(us, buf, len);
+		ck_assert_uint_eq(n, len - 1);
+		ck_assert_int_eq(strncmp(buf, want, n), 0);
+		ck_assert_int_eq(buf[n], '\0');
+	}
+}
+END_TEST
+
 /* Floor division: negative times are real dates, and nothing crashes. */
 START_TEST(test_tstamp_format_out_of_range)
 {
@@ -366,6 +415,7 @@ main(void)
 	tcase_add_test(tc, test_tstamp_malformed);
 	tcase_add_test(tc, test_tstamp_format_forms);
 	tcase_add_test(tc, test_tstamp_format_out_of_range);
+	tcase_add_test(tc, test_tstamp_format_matches_gmtime);
 	tcase_add_test(tc, test_tstamp_round_trip);
 	tcase_add_test(tc, test_tstamp_hostile);
 	suite_add_tcase(s, tc);
