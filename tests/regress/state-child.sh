@@ -11,7 +11,8 @@
 #		keep the listening sockets and the temporary file
 #   fds		the child holds none of the daemon's sockets
 #   drain	while the outputs drain after SIGTERM, no periodic save
-#		runs (nor the tick that ages the state)
+#		runs (nor the tick that ages the state); a scrape of the
+#		metrics is served then, and counts the stop's save
 #
 # Environment: SIGNETD, TOP, PYTHON3 (see lib.sh).
 
@@ -128,8 +129,8 @@ lib_untrack "$c3"
 # drain: after the stop's save nothing saves again, nor ages the state
 # (the tick would send counts the saved file still holds, twice over a
 # restart). A webhook no one answers holds the drain for stop_timeout.
-set -- $(free_ports 1)
-dead=$1
+set -- $(free_ports 2)
+dead=$1 mport=$2
 h=$(printf "%040d" 0 | tr 0 d)
 printf '{"category":"AdvancedHunting-DeviceFileCertificateInfo","properties":{"Timestamp":"2024-03-01T10:00:00Z","DeviceId":"ws01","DeviceName":"WS01","SHA1":"%s","IsSigned":false,"IsTrusted":false,"Signer":""}}\n' \
     "$h" > "$LIB_TMP/pair"
@@ -141,6 +142,7 @@ mkconf "$LIB_TMP/d.conf" "$LIB_TMP/d.alerts" \
 listener "$LIB_TMP/d.conf" in tcp "$port"
 printf '\n[output hook]\ntype = webhook\nformat = json\n%s\n' \
     "url = http://127.0.0.1:$dead/" >> "$LIB_TMP/d.conf"
+printf '\n[metrics]\nlisten = 127.0.0.1:%s\n' "$mport" >> "$LIB_TMP/d.conf"
 start_daemon "$LIB_TMP/d.conf" d
 $PEER tcp "$port" "$LIB_TMP/pair"
 n=0
@@ -149,7 +151,31 @@ while [ ! -s "$LIB_TMP/d.alerts" ] && [ "$n" -lt 100 ]; do
 	n=$((n + 1))
 done
 [ -s "$LIB_TMP/d.alerts" ] || bad "drain: no alert from the pair"
-stop_daemon TERM
+# A scrape while the outputs drain: served, with the stop's save in it.
+kill -TERM "$DAEMON_PID"
+sleep 1
+if "$PYTHON3" -c '
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=10) as r:
+    sys.stdout.write(r.read().decode())
+' "http://127.0.0.1:$mport/metrics" > "$LIB_TMP/drain.prom" 2>&1 &&
+    v=$(sed -n 's/^signetd_state_saves_total{result="ok"} //p' \
+    "$LIB_TMP/drain.prom") && [ "${v:-0}" -ge 1 ]; then
+	ok "drain: a scrape is served, state_saves_total ok $v"
+else
+	bad "drain: scrape during the stop"
+	tail -n 5 "$LIB_TMP/drain.prom" | sed 's/^/  /'
+fi
+# The drain runs its course (stop_timeout, 5s): no second signal.
+reap "$DAEMON_PID" 20
+if [ "$RC" -eq 0 ] && ! grep -q 'Sanitizer\|runtime error:' "$DAEMON_ERR"
+then
+	ok "drain: exit 0 after stop_timeout"
+else
+	bad "drain: exit $RC"
+	tail -n 20 "$DAEMON_ERR" | sed 's/^/  /'
+fi
+DAEMON_PID=
 after=$(sed -n '/signal 15: stopping/,$p' "$DAEMON_ERR")
 if ! echo "$after" | grep -q 'stop_timeout reached'; then
 	bad "drain: the webhook did not hold the drain"
