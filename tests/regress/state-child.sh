@@ -10,6 +10,8 @@
 #   orphan	kill -9 of the daemon: the child goes with it rather than
 #		keep the listening sockets and the temporary file
 #   fds		the child holds none of the daemon's sockets
+#   retime	a reload that shortens snapshot_interval makes saves start;
+#		a reload while a save hangs is in force and leaves it be
 #   drain	while the outputs drain after SIGTERM, no periodic save
 #		runs (nor the tick that ages the state); a scrape of the
 #		metrics is served then, and counts the stop's save
@@ -125,6 +127,52 @@ else
 	kill -KILL "$c3" 2>/dev/null
 fi
 lib_untrack "$c3"
+
+# retime: a reload that shortens snapshot_interval re-arms the timer,
+# and a reload while a save runs leaves the save alone.
+mkconf "$LIB_TMP/r.conf" "$LIB_TMP/r.alerts" \
+    "state_file = $LIB_TMP/s/rstate" "snapshot_interval = 1h"
+listener "$LIB_TMP/r.conf" in tcp "$port"
+start_daemon "$LIB_TMP/r.conf" r
+sed -i 's/^snapshot_interval = 1h$/snapshot_interval = 1s/' "$LIB_TMP/r.conf"
+kill -HUP "$DAEMON_PID"
+n=0
+until grep -q 'rstate: .*(in the background)' "$DAEMON_ERR" ||
+    [ "$n" -ge 150 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+if grep -q 'rstate: .*(in the background)' "$DAEMON_ERR"; then
+	ok "retime: snapshot_interval 1h to 1s by a reload: saves"
+else
+	bad "retime: no save within 15s of the reload to 1s"
+fi
+mkfifo "$LIB_TMP/s/rstate.tmp"
+# A save that started before the FIFO may still be seen: wait for one
+# that hangs.
+t=0
+c4=
+while [ "$t" -lt 20 ] && [ -z "$c4" ]; do
+	c4=$(child)
+	sleep 0.5
+	[ -n "$c4" ] && ! alive "$c4" && c4=
+	t=$((t + 1))
+done
+[ -n "$c4" ] && lib_track "$c4"
+skip=$(wc -l < "$DAEMON_ERR")
+kill -HUP "$DAEMON_PID"
+sleep 1
+if tail -n +$((skip + 1)) "$DAEMON_ERR" | grep -q 'reload: .*in force' &&
+    [ -n "$c4" ] && alive "$c4"; then
+	ok "retime: a reload while a save hangs: in force, the save left alone"
+else
+	bad "retime: reload while a save hangs"
+	tail -n +$((skip + 1)) "$DAEMON_ERR" | sed 's/^/  /'
+fi
+rm -f "$LIB_TMP/s/rstate.tmp"
+stop_daemon TERM
+[ -n "$c4" ] && ! gone "$c4" 2 && bad "retime: save child outlives the stop"
+[ -n "$c4" ] && lib_untrack "$c4"
 
 # drain: after the stop's save nothing saves again, nor ages the state
 # (the tick would send counts the saved file still holds, twice over a
