@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -271,6 +272,26 @@ outputs_check(const struct conf *cf, FILE *errfp)
  * be wrong besides: it is only allowed before the first write, and
  * outputs_new() runs again on every reload.
  */
+/*
+ * Alerts name devices, users and command lines: a file the daemon
+ * creates is for its user and group only, whatever the umask lets
+ * through (fopen's 0666 would make it world-readable under the usual
+ * 022). An existing file keeps the mode it was given.
+ */
+static FILE *
+output_fopen(const char *path)
+{
+	FILE	*fp;
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) == -1)
+		return (NULL);
+	if ((fp = fdopen(fd, "a")) == NULL)
+		close(fd);
+	return (fp);
+}
+
 static int
 output_open_file(struct output *o, char *err, size_t errlen)
 {
@@ -283,7 +304,7 @@ output_open_file(struct output *o, char *err, size_t errlen)
 		return (-1);
 	}
 	o->path = xstrdup(o->co->path);
-	if ((o->fp = fopen(o->path, "a")) == NULL) {
+	if ((o->fp = output_fopen(o->path)) == NULL) {
 		snprintf(err, errlen, "output %s: cannot open %s: %s",
 		    o->name, o->path, strerror(errno));
 		return (-1);
@@ -896,7 +917,7 @@ outputs_reopen(struct outputs *os)
 		o = os->v[i];
 		if (o->type != OUT_FILE || o->fp == NULL)
 			continue;
-		if ((fp = fopen(o->path, "a")) == NULL) {
+		if ((fp = output_fopen(o->path)) == NULL) {
 			log_warn("output %s: reopening %s; still writing the "
 			    "old file", o->name, o->path);
 			continue;

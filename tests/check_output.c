@@ -7,6 +7,8 @@
 /* mkstemp() is POSIX; -std=c11 hides it unless asked for. */
 #define _POSIX_C_SOURCE	200809L
 
+#include <sys/stat.h>
+
 #include <check.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -218,6 +220,40 @@ START_TEST(test_output_file_appends)
 	ck_assert_str_eq(s + 9, want);
 	free(s);
 	free(want);
+	unlink(t.path);
+}
+END_TEST
+
+/* A file output creates its file 0640, whatever the umask allows. */
+START_TEST(test_output_file_mode)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct stat		 sb;
+	char			 err[256];
+	mode_t			 old;
+
+	tmp_make(&t);
+	unlink(t.path);
+	old = umask(0);
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = t.path, .line = 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, NULL, err, sizeof(err));
+	umask(old);
+	ck_assert_msg(os != NULL, "%s", err);
+	ck_assert_int_eq(stat(t.path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0640);
+	/* Reopened for logrotate: a new file, the same mode. */
+	ck_assert_int_eq(unlink(t.path), 0);
+	old = umask(0);
+	outputs_reopen(os);
+	umask(old);
+	ck_assert_int_eq(stat(t.path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0640);
+	outputs_free(os);
 	unlink(t.path);
 }
 END_TEST
@@ -719,6 +755,7 @@ main(void)
 	tcase_add_test(tc, test_output_file_roundtrip);
 	tcase_add_test(tc, test_output_file_appends);
 	tcase_add_test(tc, test_output_same_format_twice);
+	tcase_add_test(tc, test_output_file_mode);
 	tcase_add_test(tc, test_output_sink);
 	tcase_add_test(tc, test_output_open_error);
 	tcase_add_test(tc, test_output_write_error);
