@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <systemd/sd-daemon.h>
@@ -22,8 +23,7 @@ notify_send(const char *state)
 	int	 rv;
 
 	if ((rv = sd_notify(0, state)) < 0)
-		log_debug("sd_notify: %s", state);
-	(void)rv;
+		log_debug("sd_notify %s: %s", state, strerror(-rv));
 }
 
 /* Up and serving: listeners bound, state loaded, privileges dropped. */
