@@ -39,78 +39,104 @@
 #include "config.h"
 #include "addr.h"
 #include "htab.h"
+#include "itab.h"
 #include "netjoin.h"
+#include "pool.h"
 #include "siphash.h"
 #include "snapshot.h"
 #include "xmalloc.h"
 
 #define NJ_NONE		INT64_MIN
-#define NJ_NOHEAP	SIZE_MAX
+#define NJ_NOHEAP	UINT32_MAX
 #define NJ_WAIT_EXACT	32
+#define NJ_PATHKEY	UINT32_C(0x80000000)	/* in nj_key.sig */
+#define NJ_SIGID	(~NJ_PATHKEY)
 
-struct nj_group;
-LIST_HEAD(nj_grouplist, nj_group);
-TAILQ_HEAD(nj_lru, nj_group);
+/*
+ * Entries live in pools and name each other by 32-bit ids (0: none), so
+ * that ten million facts fit in well under a gigabyte: a key is 64
+ * bytes, plus 4.7 to 8.5 bytes of index. What many keys share (a device,
+ * the same signer and status) is stored once and counted.
+ */
+
+/* Links of a doubly linked list of pool entries, by id. */
+struct nj_links {
+	uint32_t	 prev;
+	uint32_t	 next;
+};
+
+/* A device id string, shared by every key of the device. */
+struct nj_dev {
+	struct istr	*s;
+	uint32_t	 refs;
+};
+
+/* The signature details of a fact, shared by every key that has them. */
+struct nj_sig {
+	struct istr	*status;
+	struct istr	*signer;
+	struct istr	*issuer;
+	uint32_t	 refs;
+	int8_t		 is_signed;	/* enum tri */
+	int8_t		 is_trusted;
+	uint8_t		 source;
+};
 
 struct nj_key {
-	uint64_t		 h;
-	struct istr		*device;
-	struct istr		*path;		/* lower-cased; NULL: sha1 key */
-	uint8_t			 sha1[20];
-	int8_t			 is_signed;	/* enum tri, of the kept fact */
-	int8_t			 is_trusted;
-	uint8_t			 source;
-	int64_t			 bad_lo;
-	int64_t			 bad_hi;
-	int64_t			 good_last;
-	int64_t			 fact_time;
-	struct istr		*status;
-	struct istr		*signer;
-	struct istr		*issuer;
-	struct nj_grouplist	 groups;
-	TAILQ_ENTRY(nj_key)	 lru;
+	uint8_t		 id[20];	/* SHA1, or a path key's istr * */
+	uint32_t	 sig;		/* nj_sig id | NJ_PATHKEY */
+	uint32_t	 dev;		/* nj_dev id */
+	struct nj_links	 lru;		/* eviction order */
+	uint32_t	 groups;	/* the first of its groups */
+	int64_t		 bad_lo;
+	int64_t		 bad_hi;
+	int64_t		 good_last;
 };
-TAILQ_HEAD(nj_keylru, nj_key);
 
 struct nj_group {
-	uint64_t		 h;
-	struct nj_key		*key;
-	struct in6_addr		 ip;
-	LIST_ENTRY(nj_group)	 kentry;
-	TAILQ_ENTRY(nj_group)	 lru;
-	int			 good;		/* on the known-good list */
-	uint64_t		 rank;		/* eviction order, at save */
+	struct in6_addr	 ip;
+	uint32_t	 key;
+	struct nj_links	 kl;		/* the key's groups, in order */
+	struct nj_links	 lru;		/* eviction order, on its list */
+	uint32_t	 heapidx;	/* in nj->heap, or NJ_NOHEAP */
+	uint8_t		 good;		/* on the known-good list */
+	uint8_t		 has_pid;
+	uint8_t		 has_port;
+	uint8_t		 nports;
+	uint8_t		 nurls;
+	uint8_t		 nwt;
+	uint8_t		 capwt;		/* 1: the time is inline */
+	uint16_t	 port;
+	uint16_t	 ports[ALERT_MAX_PORTS];
+	union {
+		int64_t	 one;
+		int64_t	*many;
+	}		 wt;		/* exact waiting times */
+	uint64_t	 wover;		/* folded waiting events */
+	int64_t		 wover_lo;
+	int64_t		 wover_hi;
 
-	int64_t			*wt;		/* exact waiting times */
-	uint32_t		 nwt;
-	uint32_t		 capwt;
-	uint64_t		 wover;		/* folded waiting events */
-	int64_t			 wover_lo;
-	int64_t			 wover_hi;
-
-	int64_t			 last_alert;
-	size_t			 heapidx;	/* in nj->heap, or NJ_NOHEAP */
-	uint64_t		 pending;
-	int64_t			 pfirst;
-	int64_t			 plast;
-	int64_t			 last_seen;
+	int64_t		 last_alert;
+	uint64_t	 pending;
+	int64_t		 pfirst;
+	int64_t		 plast;
+	int64_t		 last_seen;
 
 	/* context of the latest connection, for the alert */
-	struct istr		*device_name;
-	struct istr		*image;
-	struct istr		*guid;
-	struct istr		*user;
-	struct istr		*protocol;
-	char			*cmdline;
-	size_t			 cmdlen;
-	int64_t			 pid;
-	int			 has_pid;
-	int			 has_port;
-	uint16_t		 port;
-	uint16_t		 ports[ALERT_MAX_PORTS];
-	uint8_t			 nports;
-	uint8_t			 nurls;
-	struct istr		*urls[ALERT_MAX_URLS];
+	struct istr	*device_name;
+	struct istr	*image;
+	struct istr	*guid;
+	struct istr	*user;
+	struct istr	*protocol;
+	char		*cmdline;
+	uint32_t	 cmdlen;
+	int64_t		 pid;
+	struct istr	*urls[ALERT_MAX_URLS];
+};
+
+struct nj_list {
+	uint32_t	 head;
+	uint32_t	 tail;
 };
 
 struct nj_proc {
@@ -135,29 +161,32 @@ struct netjoin {
 	int64_t			 wm;		/* watermark */
 	int64_t			 now;		/* wall clock, for alerts */
 
-	struct htab		 keys;
-	struct htab		 groups;
+	struct pool		 kpool;
+	struct pool		 gpool;
+	struct pool		 dpool;
+	struct pool		 spool;
+	struct itab		 keys;
+	struct itab		 groups;
+	struct itab		 devs;
+	struct itab		 sigs;
 	struct htab		 procs;
-	struct nj_keylru	 keylru;
-	struct nj_lru		 goodlru;	/* groups of known-good keys */
-	struct nj_lru		 otherlru;	/* groups of other keys */
+	struct nj_list		 keylru;
+	struct nj_list		 goodlru;	/* groups of known-good keys */
+	struct nj_list		 otherlru;	/* groups of other keys */
 	struct nj_proclru	 proclru;
 	size_t			 cursor[3];
 	unsigned		 sweep;		/* table the sweep is on */
 
 	/* groups holding suppressed counts, by end of their interval */
-	struct nj_group		**heap;
+	uint32_t		*heap;
 	size_t			 nheap;
 	size_t			 capheap;
 
 	struct netjoin_stats	 st;
 };
 
-static void	nj_group_free(struct netjoin *, struct nj_group *);
-static void	nj_key_maybe_free(struct netjoin *, struct nj_key *);
 static int64_t	nj_deadline(const struct netjoin *, const struct nj_group *);
-static void	nj_heap_remove(struct netjoin *, struct nj_group *);
-static void	nj_emit(struct netjoin *, struct nj_group *, int64_t);
+static void	nj_heap_remove(struct netjoin *, uint32_t);
 static void	nj_wait_age(struct netjoin *, struct nj_group *);
 static int	nj_group_idle(const struct netjoin *,
 		    const struct nj_group *);
@@ -200,44 +229,142 @@ ascii_eq_ci(const char *a, const char *b, size_t n)
 	return (1);
 }
 
-struct netjoin *
-netjoin_new(const struct conf *cf, struct intern *in, const struct sipkey *sk,
-    const struct alert_sink *sink)
-{
-	struct netjoin	*nj;
+/* --- entries by id ------------------------------------------------------ */
 
-	nj = xcalloc(1, sizeof(*nj));
-	nj->window = cf->window;
-	nj->suppress = cf->suppress;
-	cidr_list_init(&nj->internal);
-	cidr_list_copy(&nj->internal, &cf->internal);
-	nj->in = in;
-	nj->sk = *sk;
-	nj->sink = *sink;
-	nj->wm = NJ_NONE;
-	htab_init(&nj->keys, 1024);
-	htab_init(&nj->groups, 1024);
-	htab_init(&nj->procs, 1024);
-	TAILQ_INIT(&nj->keylru);
-	TAILQ_INIT(&nj->goodlru);
-	TAILQ_INIT(&nj->otherlru);
-	TAILQ_INIT(&nj->proclru);
-	return (nj);
+static struct nj_key *
+nj_key(const struct netjoin *nj, uint32_t id)
+{
+	return (pool_at(&nj->kpool, id));
+}
+
+static struct nj_group *
+nj_group(const struct netjoin *nj, uint32_t id)
+{
+	return (pool_at(&nj->gpool, id));
+}
+
+static struct nj_dev *
+nj_dev(const struct netjoin *nj, uint32_t id)
+{
+	return (pool_at(&nj->dpool, id));
+}
+
+static struct nj_sig *
+nj_sig(const struct netjoin *nj, uint32_t id)
+{
+	return (pool_at(&nj->spool, id));
 }
 
 /*
- * The watermark moved (or the wall clock did): send the counts of every
- * group whose suppression interval the watermark has passed.
+ * Lists of keys and of groups, linked by id. `off' is where the links
+ * sit in the entry, so one set of functions serves every list.
  */
-void
-netjoin_clock(struct netjoin *nj, int64_t wm, int64_t now)
+static struct nj_links *
+nj_links(const struct pool *p, size_t off, uint32_t id)
 {
-	struct nj_group	*g;
+	return ((struct nj_links *)(void *)((char *)pool_at(p, id) + off));
+}
 
-	nj->wm = wm;
-	nj->now = now;
-	while (nj->nheap > 0 && nj_deadline(nj, (g = nj->heap[0])) <= wm)
-		nj_emit(nj, g, g->plast);
+static void
+nj_list_remove(struct nj_list *l, const struct pool *p, size_t off,
+    uint32_t id)
+{
+	struct nj_links	*e = nj_links(p, off, id);
+
+	if (e->prev != 0)
+		nj_links(p, off, e->prev)->next = e->next;
+	else
+		l->head = e->next;
+	if (e->next != 0)
+		nj_links(p, off, e->next)->prev = e->prev;
+	else
+		l->tail = e->prev;
+	e->prev = e->next = 0;
+}
+
+static void
+nj_list_append(struct nj_list *l, const struct pool *p, size_t off,
+    uint32_t id)
+{
+	struct nj_links	*e = nj_links(p, off, id);
+
+	e->prev = l->tail;
+	e->next = 0;
+	if (l->tail != 0)
+		nj_links(p, off, l->tail)->next = id;
+	else
+		l->head = id;
+	l->tail = id;
+}
+
+#define NJ_KLRU		offsetof(struct nj_key, lru)
+#define NJ_GLRU		offsetof(struct nj_group, lru)
+#define NJ_GKL		offsetof(struct nj_group, kl)
+
+static void
+nj_key_lru_remove(struct netjoin *nj, uint32_t kid)
+{
+	nj_list_remove(&nj->keylru, &nj->kpool, NJ_KLRU, kid);
+}
+
+static void
+nj_key_lru_append(struct netjoin *nj, uint32_t kid)
+{
+	nj_list_append(&nj->keylru, &nj->kpool, NJ_KLRU, kid);
+}
+
+static struct nj_list *
+nj_group_lru(struct netjoin *nj, const struct nj_group *g)
+{
+	return (g->good ? &nj->goodlru : &nj->otherlru);
+}
+
+static void
+nj_group_lru_remove(struct netjoin *nj, uint32_t gid)
+{
+	nj_list_remove(nj_group_lru(nj, nj_group(nj, gid)), &nj->gpool,
+	    NJ_GLRU, gid);
+}
+
+static void
+nj_group_lru_append(struct netjoin *nj, uint32_t gid)
+{
+	nj_list_append(nj_group_lru(nj, nj_group(nj, gid)), &nj->gpool,
+	    NJ_GLRU, gid);
+}
+
+/* A key's groups: a list whose head is in the key, with no tail. */
+static void
+nj_kgroups_insert(struct netjoin *nj, struct nj_key *k, uint32_t after,
+    uint32_t gid)
+{
+	struct nj_links	*e = nj_links(&nj->gpool, NJ_GKL, gid);
+	uint32_t	 next = after != 0 ?
+			    nj_links(&nj->gpool, NJ_GKL, after)->next :
+			    k->groups;
+
+	e->prev = after;
+	e->next = next;
+	if (next != 0)
+		nj_links(&nj->gpool, NJ_GKL, next)->prev = gid;
+	if (after != 0)
+		nj_links(&nj->gpool, NJ_GKL, after)->next = gid;
+	else
+		k->groups = gid;
+}
+
+static void
+nj_kgroups_remove(struct netjoin *nj, struct nj_key *k, uint32_t gid)
+{
+	struct nj_links	*e = nj_links(&nj->gpool, NJ_GKL, gid);
+
+	if (e->prev != 0)
+		nj_links(&nj->gpool, NJ_GKL, e->prev)->next = e->next;
+	else
+		k->groups = e->next;
+	if (e->next != 0)
+		nj_links(&nj->gpool, NJ_GKL, e->next)->prev = e->prev;
+	e->prev = e->next = 0;
 }
 
 /* --- memory accounting ---------------------------------------------- */
@@ -254,7 +381,190 @@ nj_bytes_sub(struct netjoin *nj, size_t n)
 	nj->st.bytes -= n;
 }
 
+/*
+ * What an entry costs: its pool item and its share of the index, which
+ * is between 4.7 and 8.5 bytes (one 4-byte slot at 47 to 85 % full).
+ */
+#define NJ_SLOT_BYTES	6
+
+/*
+ * Ids run out at POOL_MAXID entries of a kind (134M): before a record
+ * can add entries, the oldest go, as they would over the memory budget,
+ * until each pool can hand out the few ids one record needs.
+ */
+#define NJ_ROOM		4
+
+static int
+nj_pool_tight(const struct pool *p)
+{
+	return (p->free == 0 && p->fresh > POOL_MAXID - NJ_ROOM);
+}
+
+static void
+nj_make_room(struct netjoin *nj)
+{
+	while ((nj_pool_tight(&nj->kpool) || nj_pool_tight(&nj->gpool) ||
+	    nj_pool_tight(&nj->dpool) || nj_pool_tight(&nj->spool)) &&
+	    netjoin_evict(nj))
+		;
+}
+
+/* An entry of pool p; nj_make_room() made sure there is one. */
+static uint32_t
+nj_pool_get(struct pool *p)
+{
+	uint32_t	 id;
+
+	if ((id = pool_get(p)) == 0)
+		abort();
+	return (id);
+}
+
+/* --- shared strings: devices and signature details ---------------------- */
+
+static uint64_t
+nj_dev_hash(const struct istr *s)
+{
+	return (s->h);
+}
+
+static uint64_t
+nj_dev_rehash(void *arg, uint32_t id)
+{
+	return (nj_dev_hash(nj_dev(arg, id)->s));
+}
+
+/* The device id of interned string s, with a reference. */
+static uint32_t
+nj_dev_get(struct netjoin *nj, struct istr *s)
+{
+	struct nj_dev	*d;
+	uint32_t	 id;
+	size_t		 it;
+
+	for (id = itab_first(&nj->devs, nj_dev_hash(s), &it); id != 0;
+	    id = itab_next(&nj->devs, nj_dev_hash(s), &it))
+		if ((d = nj_dev(nj, id))->s == s) {
+			d->refs++;
+			return (id);
+		}
+	id = nj_pool_get(&nj->dpool);
+	d = nj_dev(nj, id);
+	d->s = s;
+	s->refs++;
+	d->refs = 1;
+	itab_insert(&nj->devs, nj_dev_hash(s), id);
+	nj_bytes_add(nj, sizeof(*d) + NJ_SLOT_BYTES);
+	return (id);
+}
+
+static void
+nj_dev_put(struct netjoin *nj, uint32_t id)
+{
+	struct nj_dev	*d;
+
+	if (id == 0 || --(d = nj_dev(nj, id))->refs > 0)
+		return;
+	itab_remove(&nj->devs, nj_dev_hash(d->s), id);
+	intern_put(nj->in, d->s);
+	pool_put(&nj->dpool, id);
+	nj_bytes_sub(nj, sizeof(*d) + NJ_SLOT_BYTES);
+}
+
+static uint64_t
+nj_sig_hash(const struct netjoin *nj, const struct nj_sig *g)
+{
+	struct siphash	 s;
+	uint8_t		 b[3];
+
+	siphash_init(&s, &nj->sk);
+	siphash_add(&s, &g->status, sizeof(g->status));
+	siphash_add(&s, &g->signer, sizeof(g->signer));
+	siphash_add(&s, &g->issuer, sizeof(g->issuer));
+	b[0] = (uint8_t)g->is_signed;
+	b[1] = (uint8_t)g->is_trusted;
+	b[2] = g->source;
+	siphash_add(&s, b, sizeof(b));
+	return (siphash_end(&s));
+}
+
+static uint64_t
+nj_sig_rehash(void *arg, uint32_t id)
+{
+	return (nj_sig_hash(arg, nj_sig(arg, id)));
+}
+
+static int
+nj_sig_eq(const struct nj_sig *a, const struct nj_sig *b)
+{
+	return (a->status == b->status && a->signer == b->signer &&
+	    a->issuer == b->issuer && a->is_signed == b->is_signed &&
+	    a->is_trusted == b->is_trusted && a->source == b->source);
+}
+
+/*
+ * The id of details *want, with a reference; the references *want holds
+ * to its strings pass to the table (given back if it has them already).
+ */
+static uint32_t
+nj_sig_get(struct netjoin *nj, const struct nj_sig *want)
+{
+	struct nj_sig	*g;
+	uint64_t	 h = nj_sig_hash(nj, want);
+	uint32_t	 id;
+	size_t		 it;
+
+	for (id = itab_first(&nj->sigs, h, &it); id != 0;
+	    id = itab_next(&nj->sigs, h, &it))
+		if (nj_sig_eq(g = nj_sig(nj, id), want)) {
+			g->refs++;
+			intern_put(nj->in, want->status);
+			intern_put(nj->in, want->signer);
+			intern_put(nj->in, want->issuer);
+			return (id);
+		}
+	id = nj_pool_get(&nj->spool);
+	g = nj_sig(nj, id);
+	*g = *want;
+	g->refs = 1;
+	itab_insert(&nj->sigs, h, id);
+	nj_bytes_add(nj, sizeof(*g) + NJ_SLOT_BYTES);
+	return (id);
+}
+
+static void
+nj_sig_put(struct netjoin *nj, uint32_t id)
+{
+	struct nj_sig	*g;
+
+	if (id == 0 || --(g = nj_sig(nj, id))->refs > 0)
+		return;
+	itab_remove(&nj->sigs, nj_sig_hash(nj, g), id);
+	intern_put(nj->in, g->status);
+	intern_put(nj->in, g->signer);
+	intern_put(nj->in, g->issuer);
+	pool_put(&nj->spool, id);
+	nj_bytes_sub(nj, sizeof(*g) + NJ_SLOT_BYTES);
+}
+
 /* --- keys ------------------------------------------------------------ */
+
+static struct istr *
+nj_key_path(const struct nj_key *k)
+{
+	struct istr	*p;
+
+	if (!(k->sig & NJ_PATHKEY))
+		return (NULL);
+	memcpy(&p, k->id, sizeof(p));
+	return (p);
+}
+
+static struct istr *
+nj_key_device(const struct netjoin *nj, const struct nj_key *k)
+{
+	return (nj_dev(nj, k->dev)->s);
+}
 
 static uint64_t
 nj_key_hash(const struct netjoin *nj, const struct istr *dev,
@@ -274,75 +584,110 @@ nj_key_hash(const struct netjoin *nj, const struct istr *dev,
 	return (siphash_end(&s));
 }
 
-/* The key entry for (dev, sha1) or (dev, path); path compared caseless. */
-static struct nj_key *
+static uint64_t
+nj_key_hash_of(const struct netjoin *nj, const struct nj_key *k)
+{
+	struct istr	*p = nj_key_path(k);
+
+	return (nj_key_hash(nj, nj_key_device(nj, k), k->id,
+	    p != NULL ? p->s : NULL, p != NULL ? p->len : 0));
+}
+
+static uint64_t
+nj_key_rehash(void *arg, uint32_t id)
+{
+	return (nj_key_hash_of(arg, nj_key(arg, id)));
+}
+
+/* The key for (dev, sha1) or (dev, path), path compared caseless; 0: none */
+static uint32_t
 nj_key_find(struct netjoin *nj, const struct istr *dev, const uint8_t *sha1,
     const char *path, size_t pathlen, uint64_t h)
 {
 	struct nj_key	*k;
+	struct istr	*kp;
+	uint32_t	 id;
 	size_t		 it;
 
-	for (k = htab_first(&nj->keys, h, &it); k != NULL;
-	    k = htab_next(&nj->keys, h, &it)) {
-		if (k->device != dev)
+	for (id = itab_first(&nj->keys, h, &it); id != 0;
+	    id = itab_next(&nj->keys, h, &it)) {
+		k = nj_key(nj, id);
+		if (nj_key_device(nj, k) != dev)
 			continue;
-		if (path == NULL && k->path == NULL &&
-		    memcmp(k->sha1, sha1, 20) == 0)
-			return (k);
-		if (path != NULL && k->path != NULL &&
-		    k->path->len == pathlen &&
-		    ascii_eq_ci(k->path->s, path, pathlen))
-			return (k);
+		kp = nj_key_path(k);
+		if (path == NULL && kp == NULL && memcmp(k->id, sha1, 20) == 0)
+			return (id);
+		if (path != NULL && kp != NULL && kp->len == pathlen &&
+		    ascii_eq_ci(kp->s, path, pathlen))
+			return (id);
 	}
-	return (NULL);
+	return (0);
 }
 
-static struct nj_key *
+/* A new key: dev and path are references it takes over. */
+static uint32_t
+nj_key_add(struct netjoin *nj, struct istr *dev, const uint8_t *sha1,
+    struct istr *path, uint64_t h)
+{
+	struct nj_key	*k;
+	uint32_t	 id;
+
+	id = nj_pool_get(&nj->kpool);
+	k = nj_key(nj, id);
+	k->dev = nj_dev_get(nj, dev);
+	intern_put(nj->in, dev);
+	if (path != NULL) {
+		memcpy(k->id, &path, sizeof(path));
+		k->sig = NJ_PATHKEY;
+	} else
+		memcpy(k->id, sha1, 20);
+	k->bad_lo = k->bad_hi = k->good_last = NJ_NONE;
+	itab_insert(&nj->keys, h, id);
+	nj_key_lru_append(nj, id);
+	nj->st.keys++;
+	nj_bytes_add(nj, sizeof(*k) + NJ_SLOT_BYTES);
+	return (id);
+}
+
+static uint32_t
 nj_key_get(struct netjoin *nj, const struct slice *dev, const uint8_t *sha1,
     const struct slice *path)
 {
-	struct istr	*d;
-	struct nj_key	*k;
+	struct istr	*d, *ps = NULL;
 	uint64_t	 h = 0;
+	uint32_t	 id;
 	const char	*pp = path != NULL ? path->p : NULL;
 	size_t		 pl = path != NULL ? path->n : 0;
 
 	if ((d = intern_lookup(nj->in, dev->p, dev->n)) != NULL) {
 		h = nj_key_hash(nj, d, sha1, pp, pl);
-		if ((k = nj_key_find(nj, d, sha1, pp, pl, h)) != NULL)
-			return (k);
+		if ((id = nj_key_find(nj, d, sha1, pp, pl, h)) != 0)
+			return (id);
 	}
-	k = xcalloc(1, sizeof(*k));
-	k->device = intern_get(nj->in, dev->p, dev->n);
-	if (path != NULL)
-		k->path = intern_get_lower(nj->in, path->p, path->n);
-	else
-		memcpy(k->sha1, sha1, 20);
 	/* Hashed once: a device met for the first time has no hash yet. */
-	k->h = d != NULL ? h : nj_key_hash(nj, k->device, sha1, pp, pl);
-	k->bad_lo = k->bad_hi = k->good_last = k->fact_time = NJ_NONE;
-	k->is_signed = k->is_trusted = TRI_UNKNOWN;
-	LIST_INIT(&k->groups);
-	htab_insert(&nj->keys, k->h, k);
-	TAILQ_INSERT_TAIL(&nj->keylru, k, lru);
-	nj->st.keys++;
-	nj_bytes_add(nj, sizeof(*k) + sizeof(struct htab_slot));
-	return (k);
+	if (d == NULL) {
+		d = intern_get(nj->in, dev->p, dev->n);
+		h = nj_key_hash(nj, d, sha1, pp, pl);
+	} else
+		d = intern_get(nj->in, dev->p, dev->n);
+	if (path != NULL)
+		ps = intern_get_lower(nj->in, path->p, path->n);
+	return (nj_key_add(nj, d, sha1, ps, h));
 }
 
 static void
-nj_key_free(struct netjoin *nj, struct nj_key *k)
+nj_key_free(struct netjoin *nj, uint32_t id)
 {
-	htab_remove(&nj->keys, k->h, k);
-	TAILQ_REMOVE(&nj->keylru, k, lru);
-	intern_put(nj->in, k->device);
-	intern_put(nj->in, k->path);
-	intern_put(nj->in, k->status);
-	intern_put(nj->in, k->signer);
-	intern_put(nj->in, k->issuer);
+	struct nj_key	*k = nj_key(nj, id);
+
+	itab_remove(&nj->keys, nj_key_hash_of(nj, k), id);
+	nj_key_lru_remove(nj, id);
+	intern_put(nj->in, nj_key_path(k));
+	nj_dev_put(nj, k->dev);
+	nj_sig_put(nj, k->sig & NJ_SIGID);
+	pool_put(&nj->kpool, id);
 	nj->st.keys--;
-	nj_bytes_sub(nj, sizeof(*k) + sizeof(struct htab_slot));
-	free(k);
+	nj_bytes_sub(nj, sizeof(*k) + NJ_SLOT_BYTES);
 }
 
 /* Forget facts older than the horizon. */
@@ -357,13 +702,21 @@ nj_key_age(struct netjoin *nj, struct nj_key *k)
 		k->good_last = NJ_NONE;
 }
 
-static void
-nj_key_maybe_free(struct netjoin *nj, struct nj_key *k)
+static int
+nj_key_unused(const struct nj_key *k)
 {
+	return (k->bad_hi == NJ_NONE && k->good_last == NJ_NONE &&
+	    k->groups == 0);
+}
+
+static void
+nj_key_maybe_free(struct netjoin *nj, uint32_t id)
+{
+	struct nj_key	*k = nj_key(nj, id);
+
 	nj_key_age(nj, k);
-	if (k->bad_hi == NJ_NONE && k->good_last == NJ_NONE &&
-	    LIST_EMPTY(&k->groups))
-		nj_key_free(nj, k);
+	if (nj_key_unused(k))
+		nj_key_free(nj, id);
 }
 
 static int
@@ -390,36 +743,55 @@ nj_key_covers(const struct netjoin *nj, const struct nj_key *k, int64_t t)
 /* --- groups ---------------------------------------------------------- */
 
 static uint64_t
-nj_group_hash(const struct netjoin *nj, const struct nj_key *k,
+nj_group_hash(const struct netjoin *nj, uint32_t kid,
     const struct in6_addr *ip)
 {
 	struct siphash	 s;
 
 	siphash_init(&s, &nj->sk);
-	siphash_add(&s, &k->h, sizeof(k->h));
+	siphash_add(&s, &kid, sizeof(kid));
 	siphash_add(&s, ip, sizeof(*ip));
 	return (siphash_end(&s));
 }
 
-static void
-nj_group_place(struct netjoin *nj, struct nj_group *g)
+static uint64_t
+nj_group_rehash(void *arg, uint32_t id)
 {
-	int	 good = nj_key_good(g->key);
+	struct nj_group	*g = nj_group(arg, id);
 
-	if (g->good == good)
-		return;
-	TAILQ_REMOVE(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
-	g->good = good;
-	TAILQ_INSERT_TAIL(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
+	return (nj_group_hash(arg, g->key, &g->ip));
+}
+
+static int64_t *
+nj_wt(struct nj_group *g)
+{
+	return (g->capwt <= 1 ? &g->wt.one : g->wt.many);
+}
+
+static size_t
+nj_wt_bytes(const struct nj_group *g)
+{
+	return (g->capwt > 1 ? g->capwt * sizeof(int64_t) : 0);
 }
 
 static void
-nj_group_touch(struct netjoin *nj, struct nj_group *g)
+nj_group_place(struct netjoin *nj, uint32_t gid)
 {
-	struct nj_lru	*l = g->good ? &nj->goodlru : &nj->otherlru;
+	struct nj_group	*g = nj_group(nj, gid);
+	int		 good = nj_key_good(nj_key(nj, g->key));
 
-	TAILQ_REMOVE(l, g, lru);
-	TAILQ_INSERT_TAIL(l, g, lru);
+	if (g->good == good)
+		return;
+	nj_group_lru_remove(nj, gid);
+	g->good = (uint8_t)good;
+	nj_group_lru_append(nj, gid);
+}
+
+static void
+nj_group_touch(struct netjoin *nj, uint32_t gid)
+{
+	nj_group_lru_remove(nj, gid);
+	nj_group_lru_append(nj, gid);
 }
 
 /*
@@ -445,33 +817,36 @@ nj_group_lapse(struct netjoin *nj, struct nj_group *g)
 	g->last_seen = g->last_alert = NJ_NONE;
 }
 
-static struct nj_group *
-nj_group_get(struct netjoin *nj, struct nj_key *k, const struct in6_addr *ip)
+static uint32_t
+nj_group_get(struct netjoin *nj, uint32_t kid, const struct in6_addr *ip)
 {
 	struct nj_group	*g;
-	uint64_t	 h = nj_group_hash(nj, k, ip);
+	uint64_t	 h = nj_group_hash(nj, kid, ip);
+	uint32_t	 id;
 	size_t		 it;
 
-	for (g = htab_first(&nj->groups, h, &it); g != NULL;
-	    g = htab_next(&nj->groups, h, &it))
-		if (g->key == k && memcmp(&g->ip, ip, sizeof(*ip)) == 0) {
+	for (id = itab_first(&nj->groups, h, &it); id != 0;
+	    id = itab_next(&nj->groups, h, &it)) {
+		g = nj_group(nj, id);
+		if (g->key == kid && memcmp(&g->ip, ip, sizeof(*ip)) == 0) {
 			nj_group_lapse(nj, g);
-			return (g);
+			return (id);
 		}
-	g = xcalloc(1, sizeof(*g));
-	g->h = h;
-	g->key = k;
+	}
+	id = nj_pool_get(&nj->gpool);
+	g = nj_group(nj, id);
+	g->key = kid;
 	g->ip = *ip;
 	g->last_alert = g->last_seen = NJ_NONE;
 	g->pfirst = g->plast = NJ_NONE;
 	g->heapidx = NJ_NOHEAP;
-	g->good = nj_key_good(k);
-	LIST_INSERT_HEAD(&k->groups, g, kentry);
-	TAILQ_INSERT_TAIL(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
-	htab_insert(&nj->groups, h, g);
+	g->good = (uint8_t)nj_key_good(nj_key(nj, kid));
+	nj_kgroups_insert(nj, nj_key(nj, kid), 0, id);
+	nj_group_lru_append(nj, id);
+	itab_insert(&nj->groups, h, id);
 	nj->st.groups++;
-	nj_bytes_add(nj, sizeof(*g) + sizeof(struct htab_slot));
-	return (g);
+	nj_bytes_add(nj, sizeof(*g) + NJ_SLOT_BYTES);
+	return (id);
 }
 
 static void
@@ -494,7 +869,7 @@ nj_group_cmdline(struct netjoin *nj, struct nj_group *g, const struct slice *c)
 	nj_bytes_sub(nj, g->cmdlen);
 	free(g->cmdline);
 	g->cmdline = c->n > 0 ? xmemdup(c->p, c->n) : NULL;
-	g->cmdlen = c->n;
+	g->cmdlen = (uint32_t)c->n;
 	nj_bytes_add(nj, g->cmdlen);
 }
 
@@ -536,21 +911,17 @@ nj_group_context(struct netjoin *nj, struct nj_group *g, const struct rec *r)
 	nj_istr_set(nj, &g->protocol, &r->protocol);
 	nj_group_cmdline(nj, g, &r->cmdline);
 	g->pid = r->pid;
-	g->has_pid = r->has_pid;
+	g->has_pid = r->has_pid != 0;
 	g->port = r->remote_port;
-	g->has_port = r->has_port;
+	g->has_port = r->has_port != 0;
 }
 
+/* What a group holds besides itself: give it back. */
 static void
-nj_group_free(struct netjoin *nj, struct nj_group *g)
+nj_group_release(struct netjoin *nj, struct nj_group *g)
 {
-	struct nj_key	*k = g->key;
-	size_t		 i;
+	size_t	 i;
 
-	nj_heap_remove(nj, g);
-	htab_remove(&nj->groups, g->h, g);
-	LIST_REMOVE(g, kentry);
-	TAILQ_REMOVE(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
 	intern_put(nj->in, g->device_name);
 	intern_put(nj->in, g->image);
 	intern_put(nj->in, g->guid);
@@ -558,13 +929,27 @@ nj_group_free(struct netjoin *nj, struct nj_group *g)
 	intern_put(nj->in, g->protocol);
 	for (i = 0; i < g->nurls; i++)
 		intern_put(nj->in, g->urls[i]);
-	nj_bytes_sub(nj, sizeof(*g) + sizeof(struct htab_slot) + g->cmdlen +
-	    g->capwt * sizeof(*g->wt));
 	free(g->cmdline);
-	free(g->wt);
-	free(g);
+	if (g->capwt > 1)
+		free(g->wt.many);
+}
+
+static void
+nj_group_free(struct netjoin *nj, uint32_t gid)
+{
+	struct nj_group	*g = nj_group(nj, gid);
+	uint32_t	 kid = g->key;
+
+	nj_heap_remove(nj, gid);
+	itab_remove(&nj->groups, nj_group_hash(nj, kid, &g->ip), gid);
+	nj_kgroups_remove(nj, nj_key(nj, kid), gid);
+	nj_group_lru_remove(nj, gid);
+	nj_bytes_sub(nj, sizeof(*g) + NJ_SLOT_BYTES + g->cmdlen +
+	    nj_wt_bytes(g));
+	nj_group_release(nj, g);
+	pool_put(&nj->gpool, gid);
 	nj->st.groups--;
-	nj_key_maybe_free(nj, k);
+	nj_key_maybe_free(nj, kid);
 }
 
 /* --- suppression deadlines: a binary min-heap of groups --------------- */
@@ -575,52 +960,60 @@ nj_deadline(const struct netjoin *nj, const struct nj_group *g)
 	return (g->last_alert + nj->suppress);
 }
 
-static void
-nj_heap_set(struct netjoin *nj, size_t i, struct nj_group *g)
+static int64_t
+nj_heap_deadline(const struct netjoin *nj, size_t i)
 {
-	nj->heap[i] = g;
-	g->heapidx = i;
+	return (nj_deadline(nj, nj_group(nj, nj->heap[i])));
+}
+
+static void
+nj_heap_set(struct netjoin *nj, size_t i, uint32_t gid)
+{
+	nj->heap[i] = gid;
+	nj_group(nj, gid)->heapidx = (uint32_t)i;
 }
 
 static void
 nj_heap_up(struct netjoin *nj, size_t i)
 {
-	struct nj_group	*g = nj->heap[i];
+	uint32_t	 gid = nj->heap[i];
+	int64_t		 d = nj_heap_deadline(nj, i);
 	size_t		 p;
 
 	while (i > 0) {
 		p = (i - 1) / 2;
-		if (nj_deadline(nj, nj->heap[p]) <= nj_deadline(nj, g))
+		if (nj_heap_deadline(nj, p) <= d)
 			break;
 		nj_heap_set(nj, i, nj->heap[p]);
 		i = p;
 	}
-	nj_heap_set(nj, i, g);
+	nj_heap_set(nj, i, gid);
 }
 
 static void
 nj_heap_down(struct netjoin *nj, size_t i)
 {
-	struct nj_group	*g = nj->heap[i];
+	uint32_t	 gid = nj->heap[i];
+	int64_t		 d = nj_heap_deadline(nj, i);
 	size_t		 c;
 
 	for (;;) {
 		c = 2 * i + 1;
 		if (c >= nj->nheap)
 			break;
-		if (c + 1 < nj->nheap && nj_deadline(nj, nj->heap[c + 1]) <
-		    nj_deadline(nj, nj->heap[c]))
+		if (c + 1 < nj->nheap && nj_heap_deadline(nj, c + 1) <
+		    nj_heap_deadline(nj, c))
 			c++;
-		if (nj_deadline(nj, g) <= nj_deadline(nj, nj->heap[c]))
+		if (d <= nj_heap_deadline(nj, c))
 			break;
 		nj_heap_set(nj, i, nj->heap[c]);
 		i = c;
 	}
-	nj_heap_set(nj, i, g);
+	nj_heap_set(nj, i, gid);
 }
 
 static void
-nj_heap_push(struct netjoin *nj, struct nj_group *g)
+nj_heap_push(struct netjoin *nj, uint32_t gid)
 {
 	if (nj->nheap == nj->capheap) {
 		nj_bytes_sub(nj, nj->capheap * sizeof(*nj->heap));
@@ -629,23 +1022,24 @@ nj_heap_push(struct netjoin *nj, struct nj_group *g)
 		    sizeof(*nj->heap));
 		nj_bytes_add(nj, nj->capheap * sizeof(*nj->heap));
 	}
-	nj->heap[nj->nheap] = g;
+	nj->heap[nj->nheap] = gid;
 	nj_heap_up(nj, nj->nheap++);
 }
 
 static void
-nj_heap_remove(struct netjoin *nj, struct nj_group *g)
+nj_heap_remove(struct netjoin *nj, uint32_t gid)
 {
-	size_t	 i = g->heapidx;
+	struct nj_group	*g = nj_group(nj, gid);
+	size_t		 i = g->heapidx;
 
-	if (i == NJ_NOHEAP)
+	if (g->heapidx == NJ_NOHEAP)
 		return;
 	g->heapidx = NJ_NOHEAP;
 	if (i == --nj->nheap)
 		return;
 	nj_heap_set(nj, i, nj->heap[nj->nheap]);
 	nj_heap_up(nj, i);
-	nj_heap_down(nj, nj->heap[i]->heapidx);
+	nj_heap_down(nj, nj_group(nj, nj->heap[i])->heapidx);
 }
 
 /* --- alerts ---------------------------------------------------------- */
@@ -658,17 +1052,29 @@ istr_slice(const struct istr *is)
 	return ((struct slice){ is->s, is->len });
 }
 
+/*
+ * The details are those of the latest bad fact while one is held, else
+ * of the latest good fact; so is the time.
+ */
 static void
-nj_alert_signature(const struct nj_key *k, struct alert *a)
+nj_alert_signature(const struct netjoin *nj, const struct nj_key *k,
+    struct alert *a)
 {
+	const struct nj_sig	*g;
+
 	a->has_sig = 1;
-	a->sig_signed = k->is_signed;
-	a->sig_trusted = k->is_trusted;
-	a->sig_status = istr_slice(k->status);
-	a->sig_signer = istr_slice(k->signer);
-	a->sig_issuer = istr_slice(k->issuer);
-	a->sig_source = k->source;
-	a->sig_time = k->fact_time;
+	a->sig_signed = TRI_UNKNOWN;
+	a->sig_trusted = TRI_UNKNOWN;
+	a->sig_time = k->bad_hi != NJ_NONE ? k->bad_hi : k->good_last;
+	if ((k->sig & NJ_SIGID) == 0)
+		return;
+	g = nj_sig(nj, k->sig & NJ_SIGID);
+	a->sig_signed = g->is_signed;
+	a->sig_trusted = g->is_trusted;
+	a->sig_status = istr_slice(g->status);
+	a->sig_signer = istr_slice(g->signer);
+	a->sig_issuer = istr_slice(g->issuer);
+	a->sig_source = g->source;
 }
 
 static void
@@ -693,10 +1099,12 @@ nj_alert_network(const struct nj_group *g, struct alert *a)
 
 /* Send what the group has counted, as one alert at event time t. */
 static void
-nj_emit(struct netjoin *nj, struct nj_group *g, int64_t t)
+nj_emit(struct netjoin *nj, uint32_t gid, int64_t t)
 {
 	struct alert	 a;
-	struct nj_key	*k = g->key;
+	struct nj_group	*g = nj_group(nj, gid);
+	struct nj_key	*k = nj_key(nj, g->key);
+	struct istr	*kp = nj_key_path(k);
 
 	memset(&a, 0, sizeof(a));
 	a.kind = ALERT_ALERT;
@@ -704,7 +1112,7 @@ nj_emit(struct netjoin *nj, struct nj_group *g, int64_t t)
 	a.severity = SEV_HIGH;
 	a.time = t;
 	a.detected_at = nj->now;
-	a.device_id = istr_slice(k->device);
+	a.device_id = istr_slice(nj_key_device(nj, k));
 	a.device_name = istr_slice(g->device_name);
 	a.has_pid = g->has_pid;
 	a.pid = g->pid;
@@ -712,70 +1120,88 @@ nj_emit(struct netjoin *nj, struct nj_group *g, int64_t t)
 	a.guid = istr_slice(g->guid);
 	a.user = istr_slice(g->user);
 	a.cmdline = (struct slice){ g->cmdline, g->cmdlen };
-	if (k->path == NULL) {
+	if (kp == NULL) {
 		a.has_sha1 = a.has_file_sha1 = 1;
-		memcpy(a.sha1, k->sha1, 20);
-		memcpy(a.file_sha1, k->sha1, 20);
+		memcpy(a.sha1, k->id, 20);
+		memcpy(a.file_sha1, k->id, 20);
 	} else {
 		a.key_is_path = 1;
-		a.key_path = istr_slice(k->path);
+		a.key_path = istr_slice(kp);
 	}
-	nj_alert_signature(k, &a);
+	nj_alert_signature(nj, k, &a);
 	nj_alert_network(g, &a);
 	a.count = g->pending;
 	a.first_seen = g->pfirst;
 	a.last_seen = g->plast;
 	g->pending = 0;
-	nj_heap_remove(nj, g);
+	nj_heap_remove(nj, gid);
 	g->pfirst = g->plast = NJ_NONE;
 	nj->st.alerts++;
 	nj->sink.emit(nj->sink.arg, &a);
 }
 
 /*
- * n connections of group g matched, at event times [first, last]; t is
+ * n connections of group gid matched, at event times [first, last]; t is
  * the event time of the record that made the match.
  */
 static void
-nj_matched(struct netjoin *nj, struct nj_group *g, uint64_t n, int64_t first,
+nj_matched(struct netjoin *nj, uint32_t gid, uint64_t n, int64_t first,
     int64_t last, int64_t t)
 {
+	struct nj_group	*g = nj_group(nj, gid);
+
 	nj->st.matched += n;
 	g->pending += n;
 	g->pfirst = g->pfirst == NJ_NONE ? first : min64(g->pfirst, first);
 	g->plast = g->plast == NJ_NONE ? last : max64(g->plast, last);
 	if (nj->suppress == 0 || g->last_alert == NJ_NONE ||
 	    t >= g->last_alert + nj->suppress) {
-		nj_emit(nj, g, t);
+		nj_emit(nj, gid, t);
 		g->last_alert = t;
 	} else {
 		nj->st.suppressed += n;
 		if (g->heapidx == NJ_NOHEAP)
-			nj_heap_push(nj, g);
+			nj_heap_push(nj, gid);
 	}
 }
 
 /* Send what the group still counts: at eviction and at stop. */
 static void
-nj_group_settle(struct netjoin *nj, struct nj_group *g)
+nj_group_settle(struct netjoin *nj, uint32_t gid)
 {
+	struct nj_group	*g = nj_group(nj, gid);
+
 	if (g->pending > 0)
-		nj_emit(nj, g, g->plast);
+		nj_emit(nj, gid, g->plast);
 }
 
 /* --- waiting connections ---------------------------------------------- */
 
 static void
+nj_wait_grow(struct netjoin *nj, struct nj_group *g)
+{
+	int64_t	*many;
+	uint8_t	 ncap = g->capwt == 0 ? 1 : (uint8_t)(g->capwt * 2);
+
+	nj_bytes_sub(nj, nj_wt_bytes(g));
+	if (ncap > 1) {
+		many = xreallocarray(g->capwt > 1 ? g->wt.many : NULL, ncap,
+		    sizeof(*many));
+		if (g->capwt == 1)
+			many[0] = g->wt.one;
+		g->wt.many = many;
+	}
+	g->capwt = ncap;
+	nj_bytes_add(nj, nj_wt_bytes(g));
+}
+
+static void
 nj_wait_add(struct netjoin *nj, struct nj_group *g, int64_t t)
 {
-	if (g->nwt == g->capwt && g->capwt < NJ_WAIT_EXACT) {
-		nj_bytes_sub(nj, g->capwt * sizeof(*g->wt));
-		g->capwt = g->capwt == 0 ? 1 : g->capwt * 2;
-		g->wt = xreallocarray(g->wt, g->capwt, sizeof(*g->wt));
-		nj_bytes_add(nj, g->capwt * sizeof(*g->wt));
-	}
+	if (g->nwt == g->capwt && g->capwt < NJ_WAIT_EXACT)
+		nj_wait_grow(nj, g);
 	if (g->nwt < g->capwt) {
-		g->wt[g->nwt++] = t;
+		nj_wt(g)[g->nwt++] = t;
 		return;
 	}
 	nj->st.approx++;
@@ -790,16 +1216,16 @@ nj_wait_add(struct netjoin *nj, struct nj_group *g, int64_t t)
 static void
 nj_wait_age(struct netjoin *nj, struct nj_group *g)
 {
-	int64_t		 hz = nj_horizon(nj);
+	int64_t		 hz = nj_horizon(nj), *wt = nj_wt(g);
 	uint32_t	 i, j;
 
 	for (i = j = 0; i < g->nwt; i++) {
-		if (g->wt[i] < hz)
+		if (wt[i] < hz)
 			nj->st.waited_out++;
 		else
-			g->wt[j++] = g->wt[i];
+			wt[j++] = wt[i];
 	}
-	g->nwt = j;
+	g->nwt = (uint8_t)j;
 	if (g->wover > 0 && g->wover_hi < hz) {
 		nj->st.waited_out += g->wover;
 		g->wover = 0;
@@ -808,23 +1234,25 @@ nj_wait_age(struct netjoin *nj, struct nj_group *g)
 
 /* A bad fact at time tc arrived: take the waiting connections it covers. */
 static void
-nj_wait_match(struct netjoin *nj, struct nj_group *g, int64_t tc)
+nj_wait_match(struct netjoin *nj, uint32_t gid, int64_t tc)
 {
-	int64_t		 first = NJ_NONE, last = NJ_NONE, t;
+	struct nj_group	*g = nj_group(nj, gid);
+	int64_t		 first = NJ_NONE, last = NJ_NONE, t, *wt;
 	uint64_t	 n = 0;
 	uint32_t	 i, j;
 
 	nj_wait_age(nj, g);
+	wt = nj_wt(g);
 	for (i = j = 0; i < g->nwt; i++) {
-		t = g->wt[i];
+		t = wt[i];
 		if (t >= tc - nj->window && t <= tc + nj->window) {
 			first = n == 0 ? t : min64(first, t);
 			last = n == 0 ? t : max64(last, t);
 			n++;
 		} else
-			g->wt[j++] = t;
+			wt[j++] = t;
 	}
-	g->nwt = j;
+	g->nwt = (uint8_t)j;
 	if (g->wover > 0 && tc >= g->wover_lo - nj->window &&
 	    tc <= g->wover_hi + nj->window) {
 		first = n == 0 ? g->wover_lo : min64(first, g->wover_lo);
@@ -833,7 +1261,7 @@ nj_wait_match(struct netjoin *nj, struct nj_group *g, int64_t tc)
 		g->wover = 0;
 	}
 	if (n > 0)
-		nj_matched(nj, g, n, first, last, tc);
+		nj_matched(nj, gid, n, first, last, tc);
 }
 
 /* --- facts ------------------------------------------------------------ */
@@ -842,58 +1270,67 @@ static void
 nj_key_details(struct netjoin *nj, struct nj_key *k, const struct rec *r,
     const struct slice *status)
 {
-	if (k->fact_time != NJ_NONE && r->time < k->fact_time)
-		return;
-	k->fact_time = r->time;
-	k->is_signed = r->is_signed;
-	k->is_trusted = r->is_trusted;
-	k->source = r->source;
-	nj_istr_set(nj, &k->status, status);
-	nj_istr_set(nj, &k->signer, &r->signer);
-	nj_istr_set(nj, &k->issuer, &r->issuer);
+	struct nj_sig	 want;
+	uint32_t	 old = k->sig & NJ_SIGID;
+
+	memset(&want, 0, sizeof(want));
+	want.status = status->n > 0 ?
+	    intern_get(nj->in, status->p, status->n) : NULL;
+	want.signer = r->signer.n > 0 ?
+	    intern_get(nj->in, r->signer.p, r->signer.n) : NULL;
+	want.issuer = r->issuer.n > 0 ?
+	    intern_get(nj->in, r->issuer.p, r->issuer.n) : NULL;
+	want.is_signed = (int8_t)r->is_signed;
+	want.is_trusted = (int8_t)r->is_trusted;
+	want.source = (uint8_t)r->source;
+	k->sig = (k->sig & NJ_PATHKEY) | nj_sig_get(nj, &want);
+	nj_sig_put(nj, old);
 }
 
 static void
-nj_key_bad(struct netjoin *nj, struct nj_key *k, const struct rec *r,
+nj_key_bad(struct netjoin *nj, uint32_t kid, const struct rec *r,
     const struct slice *status)
 {
-	struct nj_group	*g, *next;
+	struct nj_key	*k = nj_key(nj, kid);
+	uint32_t	 gid, next;
 	int64_t		 t = r->time;
 
 	nj_key_age(nj, k);
 	if (k->bad_hi == NJ_NONE || t > k->bad_hi + 2 * nj->window) {
 		k->bad_lo = k->bad_hi = t;
-		k->fact_time = NJ_NONE;
+		nj_key_details(nj, k, r, status);
 	} else {
 		k->bad_lo = min64(k->bad_lo, t);
-		k->bad_hi = max64(k->bad_hi, t);
+		if (t >= k->bad_hi) {
+			k->bad_hi = t;
+			nj_key_details(nj, k, r, status);
+		}
 	}
-	if (k->bad_hi == t)
-		nj_key_details(nj, k, r, status);
-	for (g = LIST_FIRST(&k->groups); g != NULL; g = next) {
-		next = LIST_NEXT(g, kentry);
-		nj_group_place(nj, g);
-		nj_wait_match(nj, g, t);
+	for (gid = k->groups; gid != 0; gid = next) {
+		next = nj_group(nj, gid)->kl.next;
+		nj_group_place(nj, gid);
+		nj_wait_match(nj, gid, t);
 	}
 }
 
 static void
-nj_key_fact(struct netjoin *nj, struct nj_key *k, const struct rec *r,
+nj_key_fact(struct netjoin *nj, uint32_t kid, const struct rec *r,
     int bad, const struct slice *status)
 {
-	struct nj_group	*g;
+	struct nj_key	*k = nj_key(nj, kid);
+	uint32_t	 gid;
 
-	TAILQ_REMOVE(&nj->keylru, k, lru);
-	TAILQ_INSERT_TAIL(&nj->keylru, k, lru);
+	nj_key_lru_remove(nj, kid);
+	nj_key_lru_append(nj, kid);
 	if (bad) {
-		nj_key_bad(nj, k, r, status);
+		nj_key_bad(nj, kid, r, status);
 		return;
 	}
-	k->good_last = max64(k->good_last, r->time);
-	if (k->bad_hi == NJ_NONE)
+	if (k->bad_hi == NJ_NONE && r->time >= k->good_last)
 		nj_key_details(nj, k, r, status);
-	LIST_FOREACH(g, &k->groups, kentry)
-		nj_group_place(nj, g);
+	k->good_last = max64(k->good_last, r->time);
+	for (gid = k->groups; gid != 0; gid = nj_group(nj, gid)->kl.next)
+		nj_group_place(nj, gid);
 }
 
 /*
@@ -905,7 +1342,7 @@ void
 netjoin_fact(struct netjoin *nj, const struct rec *r)
 {
 	struct slice	 status = r->status;
-	struct nj_key	*k;
+	uint32_t	 kid;
 	int		 bad;
 
 	if (r->is_signed == TRI_FALSE || r->is_trusted == TRI_FALSE)
@@ -926,11 +1363,12 @@ netjoin_fact(struct netjoin *nj, const struct rec *r)
 		nj->st.facts_good++;
 	if (r->source == SRC_SYSMON && r->is_signed == TRI_FALSE)
 		status = (struct slice){ "Unsigned", 8 };
-	k = nj_key_get(nj, &r->device, r->sha1, NULL);
-	nj_key_fact(nj, k, r, bad, &status);
+	nj_make_room(nj);
+	kid = nj_key_get(nj, &r->device, r->sha1, NULL);
+	nj_key_fact(nj, kid, r, bad, &status);
 	if (r->source == SRC_SYSMON && r->path.n > 0) {
-		k = nj_key_get(nj, &r->device, NULL, &r->path);
-		nj_key_fact(nj, k, r, bad, &status);
+		kid = nj_key_get(nj, &r->device, NULL, &r->path);
+		nj_key_fact(nj, kid, r, bad, &status);
 	}
 }
 
@@ -1051,9 +1489,9 @@ nj_qualifies(struct netjoin *nj, const struct rec *r)
 /*
  * The join key of a connection: its own SHA1 (MDE), the SHA1 of the
  * process that made it (Sysmon, via the process table, if that entry is
- * still held), else the image path.
+ * still held), else the image path. 0: none.
  */
-static struct nj_key *
+static uint32_t
 nj_net_key(struct netjoin *nj, const struct rec *r)
 {
 	struct nj_proc	*p;
@@ -1061,14 +1499,14 @@ nj_net_key(struct netjoin *nj, const struct rec *r)
 	if (r->has_sha1)
 		return (nj_key_get(nj, &r->device, r->sha1, NULL));
 	if (r->source != SRC_SYSMON)
-		return (NULL);
+		return (0);
 	p = nj_proc_find(nj, &r->device, &r->guid);
 	if (p != NULL && p->time >= nj_horizon(nj)) {
 		nj->st.by_proc++;
 		return (nj_key_get(nj, &r->device, p->sha1, NULL));
 	}
 	if (r->image.n == 0)
-		return (NULL);
+		return (0);
 	nj->st.by_path++;
 	return (nj_key_get(nj, &r->device, NULL, &r->image));
 }
@@ -1076,23 +1514,66 @@ nj_net_key(struct netjoin *nj, const struct rec *r)
 void
 netjoin_net(struct netjoin *nj, const struct rec *r)
 {
-	struct nj_key	*k;
+	uint32_t	 kid, gid;
 	struct nj_group	*g;
 
 	nj->st.net++;
 	if (!nj_qualifies(nj, r))
 		return;
-	if ((k = nj_net_key(nj, r)) == NULL) {
+	nj_make_room(nj);
+	if ((kid = nj_net_key(nj, r)) == 0) {
 		nj->st.no_key++;
 		return;
 	}
-	g = nj_group_get(nj, k, &r->remote_ip);
+	gid = nj_group_get(nj, kid, &r->remote_ip);
+	g = nj_group(nj, gid);
 	nj_group_context(nj, g, r);
-	nj_group_touch(nj, g);
-	if (nj_key_covers(nj, k, r->time))
-		nj_matched(nj, g, 1, r->time, r->time, r->time);
+	nj_group_touch(nj, gid);
+	if (nj_key_covers(nj, nj_key(nj, kid), r->time))
+		nj_matched(nj, gid, 1, r->time, r->time, r->time);
 	else
 		nj_wait_add(nj, g, r->time);
+}
+
+struct netjoin *
+netjoin_new(const struct conf *cf, struct intern *in, const struct sipkey *sk,
+    const struct alert_sink *sink)
+{
+	struct netjoin	*nj;
+
+	nj = xcalloc(1, sizeof(*nj));
+	nj->window = cf->window;
+	nj->suppress = cf->suppress;
+	cidr_list_init(&nj->internal);
+	cidr_list_copy(&nj->internal, &cf->internal);
+	nj->in = in;
+	nj->sk = *sk;
+	nj->sink = *sink;
+	nj->wm = NJ_NONE;
+	pool_init(&nj->kpool, sizeof(struct nj_key));
+	pool_init(&nj->gpool, sizeof(struct nj_group));
+	pool_init(&nj->dpool, sizeof(struct nj_dev));
+	pool_init(&nj->spool, sizeof(struct nj_sig));
+	itab_init(&nj->keys, 1024, nj_key_rehash, nj);
+	itab_init(&nj->groups, 1024, nj_group_rehash, nj);
+	itab_init(&nj->devs, 64, nj_dev_rehash, nj);
+	itab_init(&nj->sigs, 64, nj_sig_rehash, nj);
+	htab_init(&nj->procs, 1024);
+	TAILQ_INIT(&nj->proclru);
+	return (nj);
+}
+
+/*
+ * The watermark moved (or the wall clock did): send the counts of every
+ * group whose suppression interval the watermark has passed.
+ */
+void
+netjoin_clock(struct netjoin *nj, int64_t wm, int64_t now)
+{
+	nj->wm = wm;
+	nj->now = now;
+	while (nj->nheap > 0 && nj_heap_deadline(nj, 0) <= wm)
+		nj_emit(nj, nj->heap[0], nj_group(nj, nj->heap[0])->plast);
 }
 
 /* --- expiry, eviction, flush ------------------------------------------ */
@@ -1106,68 +1587,65 @@ nj_group_idle(const struct netjoin *nj, const struct nj_group *g)
 	    g->last_alert + nj->suppress <= nj->wm));
 }
 
-static int
-nj_expire_group(struct netjoin *nj, struct nj_group *g)
+static void
+nj_expire_group(struct netjoin *nj, uint32_t gid)
 {
+	struct nj_group	*g = nj_group(nj, gid);
+
 	nj_wait_age(nj, g);
-	if (!nj_group_idle(nj, g))
-		return (0);
-	nj_group_free(nj, g);
-	return (1);
+	if (nj_group_idle(nj, g))
+		nj_group_free(nj, gid);
 }
 
-static int
-nj_expire_key(struct netjoin *nj, struct nj_key *k)
+static void
+nj_expire_key(struct netjoin *nj, uint32_t kid)
 {
-	nj_key_age(nj, k);
-	if (k->bad_hi != NJ_NONE || k->good_last != NJ_NONE ||
-	    !LIST_EMPTY(&k->groups))
-		return (0);
-	nj_key_free(nj, k);
-	return (1);
+	nj_key_maybe_free(nj, kid);
 }
 
-static int
+static void
 nj_expire_proc(struct netjoin *nj, struct nj_proc *p)
 {
-	if (p->time >= nj_horizon(nj))
-		return (0);
-	nj_proc_free(nj, p);
-	return (1);
+	if (p->time < nj_horizon(nj))
+		nj_proc_free(nj, p);
 }
 
 /*
  * Examine up to `budget' slots of one table from where the sweep last
- * stopped. A removal shifts a later entry into the current slot, so the
- * slot is looked at again.
+ * stopped. Removal leaves a tombstone in the index tables, so nothing
+ * moves under the cursor; the process table shifts a later entry back
+ * into a freed slot, which is then looked at again.
  */
 static size_t
 nj_sweep(struct netjoin *nj, unsigned which, size_t budget)
 {
-	struct htab	*t = which == 0 ? &nj->groups :
-			    which == 1 ? &nj->keys : &nj->procs;
-	size_t		 done = 0, *cur = &nj->cursor[which];
-	void		*e;
-	int		 freed;
+	size_t		 done = 0, *cur = &nj->cursor[which], cap;
+	struct nj_proc	*p;
+	uint32_t	 id;
 
+	cap = which == 0 ? itab_capacity(&nj->groups) : which == 1 ?
+	    itab_capacity(&nj->keys) : htab_capacity(&nj->procs);
 	while (done < budget) {
-		if (*cur >= htab_capacity(t)) {
+		if (*cur >= cap) {
 			*cur = 0;
 			break;
 		}
 		done++;
-		if ((e = htab_at(t, *cur)) == NULL) {
-			(*cur)++;
+		if (which == 2) {
+			if ((p = htab_at(&nj->procs, *cur)) == NULL ||
+			    p->time >= nj_horizon(nj))
+				(*cur)++;
+			else
+				nj_expire_proc(nj, p);
 			continue;
 		}
+		id = itab_at(which == 0 ? &nj->groups : &nj->keys, (*cur)++);
+		if (id == 0)
+			continue;
 		if (which == 0)
-			freed = nj_expire_group(nj, e);
-		else if (which == 1)
-			freed = nj_expire_key(nj, e);
+			nj_expire_group(nj, id);
 		else
-			freed = nj_expire_proc(nj, e);
-		if (!freed)
-			(*cur)++;
+			nj_expire_key(nj, id);
 	}
 	return (done);
 }
@@ -1202,14 +1680,14 @@ netjoin_evict(struct netjoin *nj)
 {
 	struct nj_group	*g;
 	struct nj_proc	*p;
-	struct nj_key	*k;
+	uint32_t	 id;
 
-	if ((g = TAILQ_FIRST(&nj->goodlru)) != NULL ||
-	    (g = TAILQ_FIRST(&nj->otherlru)) != NULL) {
-		nj_group_settle(nj, g);
+	if ((id = nj->goodlru.head) != 0 || (id = nj->otherlru.head) != 0) {
+		nj_group_settle(nj, id);
+		g = nj_group(nj, id);
 		nj->st.evicted_groups++;
 		nj->st.evicted_events += g->nwt + g->wover;
-		nj_group_free(nj, g);
+		nj_group_free(nj, id);
 		return (1);
 	}
 	if ((p = TAILQ_FIRST(&nj->proclru)) != NULL) {
@@ -1217,9 +1695,9 @@ netjoin_evict(struct netjoin *nj)
 		nj_proc_free(nj, p);
 		return (1);
 	}
-	if ((k = TAILQ_FIRST(&nj->keylru)) != NULL) {
+	if ((id = nj->keylru.head) != 0) {
 		nj->st.evicted_keys++;
-		nj_key_free(nj, k);
+		nj_key_free(nj, id);
 		return (1);
 	}
 	return (0);
@@ -1229,12 +1707,12 @@ netjoin_evict(struct netjoin *nj)
 void
 netjoin_flush(struct netjoin *nj)
 {
-	struct nj_group	*g;
 	size_t		 i;
+	uint32_t	 id;
 
-	for (i = 0; i < htab_capacity(&nj->groups); i++)
-		if ((g = htab_at(&nj->groups, i)) != NULL)
-			nj_group_settle(nj, g);
+	for (i = 0; i < itab_capacity(&nj->groups); i++)
+		if ((id = itab_at(&nj->groups, i)) != 0)
+			nj_group_settle(nj, id);
 }
 
 const struct netjoin_stats *
@@ -1246,22 +1724,26 @@ netjoin_stats(const struct netjoin *nj)
 void
 netjoin_free(struct netjoin *nj)
 {
-	struct nj_group	*g;
 	struct nj_proc	*p;
-	struct nj_key	*k;
+	uint32_t	 id;
 
 	if (nj == NULL)
 		return;
-	while ((g = TAILQ_FIRST(&nj->goodlru)) != NULL ||
-	    (g = TAILQ_FIRST(&nj->otherlru)) != NULL)
-		nj_group_free(nj, g);
+	while ((id = nj->goodlru.head) != 0 || (id = nj->otherlru.head) != 0)
+		nj_group_free(nj, id);
 	while ((p = TAILQ_FIRST(&nj->proclru)) != NULL)
 		nj_proc_free(nj, p);
-	while ((k = TAILQ_FIRST(&nj->keylru)) != NULL)
-		nj_key_free(nj, k);
-	htab_clear(&nj->keys);
-	htab_clear(&nj->groups);
+	while ((id = nj->keylru.head) != 0)
+		nj_key_free(nj, id);
+	itab_clear(&nj->keys);
+	itab_clear(&nj->groups);
+	itab_clear(&nj->devs);
+	itab_clear(&nj->sigs);
 	htab_clear(&nj->procs);
+	pool_clear(&nj->kpool);
+	pool_clear(&nj->gpool);
+	pool_clear(&nj->dpool);
+	pool_clear(&nj->spool);
 	cidr_list_clear(&nj->internal);
 	free(nj->heap);
 	free(nj);
@@ -1294,18 +1776,26 @@ netjoin_reconf(struct netjoin *nj, const struct conf *cf)
 #define NJ_GROUP_MIN	139
 #define NJ_PROC_MIN	33
 
+/* What a save needs besides the tables: each group's eviction rank. */
+struct nj_saving {
+	struct netjoin	*nj;
+	uint32_t	*rank;		/* by group id */
+};
+
 static void
-nj_save_group(struct snapshot_w *w, const struct nj_group *g)
+nj_save_group(struct snapshot_w *w, const struct nj_saving *sv, uint32_t gid)
 {
+	struct nj_group	*g = nj_group(sv->nj, gid);
+	const int64_t	*wt = nj_wt(g);
 	uint32_t	 i;
 
-	snapshot_put_u64(w, g->rank);
-	snapshot_put_u8(w, (uint8_t)g->good);
+	snapshot_put_u64(w, sv->rank[gid]);
+	snapshot_put_u8(w, g->good);
 	snapshot_put(w, &g->ip, sizeof(g->ip));
 	snapshot_put_u32(w, g->capwt);
 	snapshot_put_u32(w, g->nwt);
 	for (i = 0; i < g->nwt; i++)
-		snapshot_put_i64(w, g->wt[i]);
+		snapshot_put_i64(w, wt[i]);
 	snapshot_put_u64(w, g->wover);
 	snapshot_put_i64(w, g->wover_lo);
 	snapshot_put_i64(w, g->wover_hi);
@@ -1320,11 +1810,11 @@ nj_save_group(struct snapshot_w *w, const struct nj_group *g)
 	snapshot_put_str(w, g->guid);
 	snapshot_put_str(w, g->user);
 	snapshot_put_str(w, g->protocol);
-	snapshot_put_u32(w, (uint32_t)g->cmdlen);
+	snapshot_put_u32(w, g->cmdlen);
 	snapshot_put(w, g->cmdline, g->cmdlen);
 	snapshot_put_i64(w, g->pid);
-	snapshot_put_u8(w, (uint8_t)g->has_pid);
-	snapshot_put_u8(w, (uint8_t)g->has_port);
+	snapshot_put_u8(w, g->has_pid);
+	snapshot_put_u8(w, g->has_port);
 	snapshot_put_u16(w, g->port);
 	snapshot_put_u8(w, g->nports);
 	for (i = 0; i < g->nports; i++)
@@ -1335,56 +1825,64 @@ nj_save_group(struct snapshot_w *w, const struct nj_group *g)
 }
 
 static void
-nj_save_key(struct snapshot_w *w, const struct nj_key *k)
+nj_save_key(struct snapshot_w *w, const struct nj_saving *sv, uint32_t kid)
 {
-	const struct nj_group	*g;
+	struct netjoin		*nj = sv->nj;
+	const struct nj_key	*k = nj_key(nj, kid);
+	const struct nj_sig	*g = NULL;
+	struct istr		*kp = nj_key_path(k);
 	uint64_t		 n = 0;
+	uint32_t		 gid;
 
-	snapshot_put_u8(w, k->path != NULL);
-	snapshot_put_str(w, k->device);
-	if (k->path != NULL)
-		snapshot_put_str(w, k->path);
+	if ((k->sig & NJ_SIGID) != 0)
+		g = nj_sig(nj, k->sig & NJ_SIGID);
+	snapshot_put_u8(w, kp != NULL);
+	snapshot_put_str(w, nj_key_device(nj, k));
+	if (kp != NULL)
+		snapshot_put_str(w, kp);
 	else
-		snapshot_put(w, k->sha1, sizeof(k->sha1));
-	snapshot_put_u8(w, (uint8_t)k->is_signed);
-	snapshot_put_u8(w, (uint8_t)k->is_trusted);
-	snapshot_put_u8(w, k->source);
+		snapshot_put(w, k->id, 20);
+	snapshot_put_u8(w, (uint8_t)(g != NULL ? g->is_signed : TRI_UNKNOWN));
+	snapshot_put_u8(w, (uint8_t)(g != NULL ? g->is_trusted : TRI_UNKNOWN));
+	snapshot_put_u8(w, g != NULL ? g->source : 0);
 	snapshot_put_i64(w, k->bad_lo);
 	snapshot_put_i64(w, k->bad_hi);
 	snapshot_put_i64(w, k->good_last);
-	snapshot_put_i64(w, k->fact_time);
-	snapshot_put_str(w, k->status);
-	snapshot_put_str(w, k->signer);
-	snapshot_put_str(w, k->issuer);
-	LIST_FOREACH(g, &k->groups, kentry)
+	/* the time of the details; read back only for older files' sake */
+	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_hi : k->good_last);
+	snapshot_put_str(w, g != NULL ? g->status : NULL);
+	snapshot_put_str(w, g != NULL ? g->signer : NULL);
+	snapshot_put_str(w, g != NULL ? g->issuer : NULL);
+	for (gid = k->groups; gid != 0; gid = nj_group(nj, gid)->kl.next)
 		n++;
 	snapshot_put_u64(w, n);
-	LIST_FOREACH(g, &k->groups, kentry)
-		nj_save_group(w, g);
+	for (gid = k->groups; gid != 0; gid = nj_group(nj, gid)->kl.next)
+		nj_save_group(w, sv, gid);
 }
 
 static void
 nj_save_keys_cb(struct snapshot_w *w, void *arg)
 {
-	struct netjoin	*nj = arg;
-	struct nj_key	*k;
+	struct nj_saving	*sv = arg;
+	struct netjoin		*nj = sv->nj;
+	uint32_t		 kid;
 
 	snapshot_put_u64(w, nj->st.keys);
 	snapshot_put_u64(w, nj->st.groups);
 	snapshot_put_u64(w, nj->nheap);
 	snapshot_put_u64(w, nj->capheap);
-	TAILQ_FOREACH(k, &nj->keylru, lru)
-		nj_save_key(w, k);
+	for (kid = nj->keylru.head; kid != 0; kid = nj_key(nj, kid)->lru.next)
+		nj_save_key(w, sv, kid);
 }
 
 static void
 nj_save_procs_cb(struct snapshot_w *w, void *arg)
 {
-	struct netjoin	*nj = arg;
-	struct nj_proc	*p;
+	struct nj_saving	*sv = arg;
+	struct nj_proc		*p;
 
-	snapshot_put_u64(w, nj->st.procs);
-	TAILQ_FOREACH(p, &nj->proclru, lru) {
+	snapshot_put_u64(w, sv->nj->st.procs);
+	TAILQ_FOREACH(p, &sv->nj->proclru, lru) {
 		snapshot_put_str(w, p->device);
 		snapshot_put_i64(w, p->time);
 		snapshot_put(w, p->sha1, sizeof(p->sha1));
@@ -1397,63 +1895,61 @@ nj_save_procs_cb(struct snapshot_w *w, void *arg)
 int
 netjoin_save(struct netjoin *nj, struct snapshot_w *w)
 {
-	struct nj_group	*g;
-	uint64_t	 rank = 0;
+	struct nj_saving	 sv;
+	uint32_t		 gid, rank = 0;
+	int			 rv = 0;
 
-	TAILQ_FOREACH(g, &nj->goodlru, lru)
-		g->rank = rank++;
-	TAILQ_FOREACH(g, &nj->otherlru, lru)
-		g->rank = rank++;
-	if (snapshot_section(w, SNAPSHOT_NJKY, nj_save_keys_cb, nj) == -1 ||
-	    snapshot_section(w, SNAPSHOT_NJPR, nj_save_procs_cb, nj) == -1)
-		return (-1);
-	return (0);
+	sv.nj = nj;
+	sv.rank = xcalloc(nj->gpool.fresh, sizeof(*sv.rank));
+	for (gid = nj->goodlru.head; gid != 0;
+	    gid = nj_group(nj, gid)->lru.next)
+		sv.rank[gid] = rank++;
+	for (gid = nj->otherlru.head; gid != 0;
+	    gid = nj_group(nj, gid)->lru.next)
+		sv.rank[gid] = rank++;
+	if (snapshot_section(w, SNAPSHOT_NJKY, nj_save_keys_cb, &sv) == -1 ||
+	    snapshot_section(w, SNAPSHOT_NJPR, nj_save_procs_cb, &sv) == -1)
+		rv = -1;
+	free(sv.rank);
+	return (rv);
 }
 
 /* What a load is rebuilding, besides the tables themselves. */
 struct nj_loading {
-	struct nj_group	**byrank;
-	struct nj_group	**heap;
-	uint64_t	  ngroups;
-	uint64_t	  nheap;
-	uint64_t	  seen;		/* groups read so far */
+	uint32_t	*byrank;	/* group ids */
+	uint32_t	*heap;
+	uint64_t	 ngroups;
+	uint64_t	 nheap;
+	uint64_t	 seen;		/* groups read so far */
 };
 
 /* A group read but not linked anywhere: give back what it holds. */
 static void
-nj_group_discard(struct netjoin *nj, struct nj_group *g)
+nj_group_discard(struct netjoin *nj, uint32_t gid)
 {
-	size_t	 i;
-
-	intern_put(nj->in, g->device_name);
-	intern_put(nj->in, g->image);
-	intern_put(nj->in, g->guid);
-	intern_put(nj->in, g->user);
-	intern_put(nj->in, g->protocol);
-	for (i = 0; i < g->nurls; i++)
-		intern_put(nj->in, g->urls[i]);
-	free(g->cmdline);
-	free(g->wt);
-	free(g);
+	nj_group_release(nj, nj_group(nj, gid));
+	pool_put(&nj->gpool, gid);
 }
 
 static int
 nj_load_waiting(struct snapshot_r *r, struct nj_group *g)
 {
-	uint32_t	 i;
+	uint32_t	 i, cap, n;
+	int64_t		*wt;
 
-	if (snapshot_get_u32(r, &g->capwt) == -1 ||
-	    snapshot_get_u32(r, &g->nwt) == -1)
+	if (snapshot_get_u32(r, &cap) == -1 || snapshot_get_u32(r, &n) == -1)
 		return (-1);
-	if (g->capwt > NJ_WAIT_EXACT || g->nwt > g->capwt) {
-		g->nwt = g->capwt = 0;
+	if (cap > NJ_WAIT_EXACT || n > cap)
 		return (snapshot_fail(r, "bad count of waiting connections"));
-	}
-	if (g->capwt > 0)
-		g->wt = xcalloc(g->capwt, sizeof(*g->wt));
-	for (i = 0; i < g->nwt; i++)
-		if (snapshot_get_time(r, &g->wt[i]) == -1)
+	g->capwt = (uint8_t)cap;
+	if (cap > 1)
+		g->wt.many = xcalloc(cap, sizeof(*g->wt.many));
+	wt = nj_wt(g);
+	for (i = 0; i < n; i++) {
+		if (snapshot_get_time(r, &wt[i]) == -1)
 			return (-1);
+		g->nwt++;
+	}
 	if (snapshot_get_u64(r, &g->wover) == -1 ||
 	    snapshot_get_time(r, &g->wover_lo) == -1 ||
 	    snapshot_get_time(r, &g->wover_hi) == -1)
@@ -1509,17 +2005,17 @@ nj_load_context(struct snapshot_r *r, struct nj_group *g)
 	return (0);
 }
 
-/* One group record, not yet linked. */
-static struct nj_group *
-nj_load_group_fields(struct snapshot_r *r, struct nj_loading *ld)
+/* One group record into pool entry gid, not yet linked. */
+static void
+nj_load_group_fields(struct netjoin *nj, struct snapshot_r *r,
+    struct nj_loading *ld, uint32_t gid)
 {
-	struct nj_group	*g;
-	uint64_t	 hi;
+	struct nj_group	*g = nj_group(nj, gid);
+	uint64_t	 hi, rank;
 	uint8_t		 good;
 
-	g = xcalloc(1, sizeof(*g));
 	g->heapidx = NJ_NOHEAP;
-	if (snapshot_get_u64(r, &g->rank) == -1 ||
+	if (snapshot_get_u64(r, &rank) == -1 ||
 	    snapshot_get_u8(r, &good) == -1 ||
 	    snapshot_get(r, &g->ip, sizeof(g->ip)) == -1 ||
 	    nj_load_waiting(r, g) == -1 ||
@@ -1530,126 +2026,176 @@ nj_load_group_fields(struct snapshot_r *r, struct nj_loading *ld)
 	    snapshot_get_time(r, &g->plast) == -1 ||
 	    snapshot_get_time(r, &g->last_seen) == -1 ||
 	    nj_load_context(r, g) == -1)
-		return (g);
+		return;
 	g->good = good != 0;
-	if (g->rank >= ld->ngroups || ld->byrank[g->rank] != NULL)
+	if (rank >= ld->ngroups || ld->byrank[rank] != 0)
 		snapshot_fail(r, "bad or repeated group rank");
-	else if (hi != UINT64_MAX && (hi >= ld->nheap || ld->heap[hi] != NULL))
+	else if (hi != UINT64_MAX && (hi >= ld->nheap || ld->heap[hi] != 0))
 		snapshot_fail(r, "bad or repeated heap index");
-	else if (hi != UINT64_MAX)
-		ld->heap[hi] = g;
-	return (g);
+	else {
+		ld->byrank[rank] = gid;
+		if (hi != UINT64_MAX)
+			ld->heap[hi] = gid;
+	}
 }
 
-/* The groups of key k, appended to its list in the order read. */
+/* Is (kid, ip) a group already? */
 static int
-nj_load_groups(struct netjoin *nj, struct snapshot_r *r, struct nj_key *k,
-    struct nj_loading *ld)
+nj_group_exists(struct netjoin *nj, uint32_t kid, const struct in6_addr *ip,
+    uint64_t h)
 {
-	struct nj_group	*g, *last = NULL, *o;
-	uint64_t	 n, i;
+	struct nj_group	*o;
+	uint32_t	 id;
 	size_t		 it;
 
-	if (snapshot_get_count(r, NJ_GROUP_MIN, &n) == -1)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		g = nj_load_group_fields(r, ld);
-		if (++ld->seen > ld->ngroups)
-			snapshot_fail(r, "more groups than counted");
-		if (r->err) {
-			nj_group_discard(nj, g);
-			return (-1);
-		}
-		g->key = k;
-		g->h = nj_group_hash(nj, k, &g->ip);
-		for (o = htab_first(&nj->groups, g->h, &it); o != NULL;
-		    o = htab_next(&nj->groups, g->h, &it))
-			if (o->key == k &&
-			    memcmp(&o->ip, &g->ip, sizeof(g->ip)) == 0) {
-				ld->byrank[g->rank] = NULL;
-				nj_group_discard(nj, g);
-				return (snapshot_fail(r, "repeated group"));
-			}
-		ld->byrank[g->rank] = g;
-		if (last == NULL)
-			LIST_INSERT_HEAD(&k->groups, g, kentry);
-		else
-			LIST_INSERT_AFTER(last, g, kentry);
-		last = g;
-		TAILQ_INSERT_TAIL(g->good ? &nj->goodlru : &nj->otherlru, g,
-		    lru);
-		htab_insert(&nj->groups, g->h, g);
-		nj->st.groups++;
-		nj_bytes_add(nj, sizeof(*g) + sizeof(struct htab_slot) +
-		    g->cmdlen + g->capwt * sizeof(*g->wt));
+	for (id = itab_first(&nj->groups, h, &it); id != 0;
+	    id = itab_next(&nj->groups, h, &it)) {
+		o = nj_group(nj, id);
+		if (o->key == kid && memcmp(&o->ip, ip, sizeof(*ip)) == 0)
+			return (1);
 	}
 	return (0);
 }
 
+/* The groups of key kid, appended to its list in the order read. */
 static int
-nj_load_key_fields(struct snapshot_r *r, struct nj_key *k)
+nj_load_groups(struct netjoin *nj, struct snapshot_r *r, uint32_t kid,
+    struct nj_loading *ld)
+{
+	struct nj_group	*g;
+	uint64_t	 n, i, h;
+	uint32_t	 gid, last = 0;
+
+	if (snapshot_get_count(r, NJ_GROUP_MIN, &n) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		gid = nj_pool_get(&nj->gpool);
+		nj_load_group_fields(nj, r, ld, gid);
+		if (++ld->seen > ld->ngroups)
+			snapshot_fail(r, "more groups than counted");
+		g = nj_group(nj, gid);
+		g->key = kid;
+		h = nj_group_hash(nj, kid, &g->ip);
+		if (!r->err && nj_group_exists(nj, kid, &g->ip, h))
+			snapshot_fail(r, "repeated group");
+		if (r->err) {
+			/* not reachable from the rank or heap tables */
+			for (h = 0; h < ld->ngroups; h++)
+				if (ld->byrank[h] == gid)
+					ld->byrank[h] = 0;
+			for (h = 0; h < ld->nheap; h++)
+				if (ld->heap[h] == gid)
+					ld->heap[h] = 0;
+			nj_group_discard(nj, gid);
+			return (-1);
+		}
+		nj_kgroups_insert(nj, nj_key(nj, kid), last, gid);
+		last = gid;
+		nj_group_lru_append(nj, gid);
+		itab_insert(&nj->groups, h, gid);
+		nj->st.groups++;
+		nj_bytes_add(nj, sizeof(*g) + NJ_SLOT_BYTES + g->cmdlen +
+		    nj_wt_bytes(g));
+	}
+	return (0);
+}
+
+/* A key record as read, before it becomes an entry. */
+struct nj_keyrec {
+	struct istr	*device;
+	struct istr	*path;
+	uint8_t		 sha1[20];
+	struct nj_sig	 sig;
+	int64_t		 bad_lo;
+	int64_t		 bad_hi;
+	int64_t		 good_last;
+	int64_t		 fact_time;
+};
+
+static void
+nj_keyrec_release(struct netjoin *nj, struct nj_keyrec *kr)
+{
+	intern_put(nj->in, kr->device);
+	intern_put(nj->in, kr->path);
+	intern_put(nj->in, kr->sig.status);
+	intern_put(nj->in, kr->sig.signer);
+	intern_put(nj->in, kr->sig.issuer);
+}
+
+static int
+nj_load_key_fields(struct snapshot_r *r, struct nj_keyrec *kr)
 {
 	uint8_t	 ispath, sg, tr;
 
 	if (snapshot_get_u8(r, &ispath) == -1 ||
-	    snapshot_get_str(r, &k->device) == -1)
+	    snapshot_get_str(r, &kr->device) == -1)
 		return (-1);
-	if (ispath ? snapshot_get_str(r, &k->path) == -1 :
-	    snapshot_get(r, k->sha1, sizeof(k->sha1)) == -1)
+	if (ispath ? snapshot_get_str(r, &kr->path) == -1 :
+	    snapshot_get(r, kr->sha1, sizeof(kr->sha1)) == -1)
 		return (-1);
 	if (snapshot_get_u8(r, &sg) == -1 || snapshot_get_u8(r, &tr) == -1 ||
-	    snapshot_get_u8(r, &k->source) == -1 ||
-	    snapshot_get_time(r, &k->bad_lo) == -1 ||
-	    snapshot_get_time(r, &k->bad_hi) == -1 ||
-	    snapshot_get_time(r, &k->good_last) == -1 ||
-	    snapshot_get_time(r, &k->fact_time) == -1 ||
-	    snapshot_get_str(r, &k->status) == -1 ||
-	    snapshot_get_str(r, &k->signer) == -1 ||
-	    snapshot_get_str(r, &k->issuer) == -1)
+	    snapshot_get_u8(r, &kr->sig.source) == -1 ||
+	    snapshot_get_time(r, &kr->bad_lo) == -1 ||
+	    snapshot_get_time(r, &kr->bad_hi) == -1 ||
+	    snapshot_get_time(r, &kr->good_last) == -1 ||
+	    snapshot_get_time(r, &kr->fact_time) == -1 ||
+	    snapshot_get_str(r, &kr->sig.status) == -1 ||
+	    snapshot_get_str(r, &kr->sig.signer) == -1 ||
+	    snapshot_get_str(r, &kr->sig.issuer) == -1)
 		return (-1);
-	k->is_signed = (int8_t)sg;
-	k->is_trusted = (int8_t)tr;
-	if (k->device == NULL || (ispath && k->path == NULL))
+	kr->sig.is_signed = (int8_t)sg;
+	kr->sig.is_trusted = (int8_t)tr;
+	if (kr->device == NULL || (ispath && kr->path == NULL))
 		return (snapshot_fail(r, "key without device or path"));
-	if (k->source >= SRC_NSOURCES || k->is_signed < TRI_UNKNOWN ||
-	    k->is_signed > TRI_TRUE || k->is_trusted < TRI_UNKNOWN ||
-	    k->is_trusted > TRI_TRUE)
+	if (kr->sig.source >= SRC_NSOURCES || kr->sig.is_signed < TRI_UNKNOWN ||
+	    kr->sig.is_signed > TRI_TRUE || kr->sig.is_trusted < TRI_UNKNOWN ||
+	    kr->sig.is_trusted > TRI_TRUE)
 		return (snapshot_fail(r, "bad signature fields"));
-	if ((k->bad_lo == NJ_NONE) != (k->bad_hi == NJ_NONE) ||
-	    k->bad_lo > k->bad_hi)
+	if ((kr->bad_lo == NJ_NONE) != (kr->bad_hi == NJ_NONE) ||
+	    kr->bad_lo > kr->bad_hi)
 		return (snapshot_fail(r, "bad span of bad facts"));
 	return (0);
+}
+
+/* Details no fact has set yet are no details. */
+static int
+nj_sig_unset(const struct nj_sig *g)
+{
+	return (g->status == NULL && g->signer == NULL && g->issuer == NULL &&
+	    g->is_signed == TRI_UNKNOWN && g->is_trusted == TRI_UNKNOWN &&
+	    g->source == 0);
 }
 
 static int
 nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 {
-	struct nj_key	*k;
-	const char	*p;
-	size_t		 pl;
+	struct nj_keyrec	 kr;
+	struct nj_key		*k;
+	const char		*p;
+	size_t			 pl;
+	uint64_t		 h;
+	uint32_t		 kid;
 
-	k = xcalloc(1, sizeof(*k));
-	LIST_INIT(&k->groups);
-	if (nj_load_key_fields(r, k) == -1) {
-		intern_put(nj->in, k->device);
-		intern_put(nj->in, k->path);
-		intern_put(nj->in, k->status);
-		intern_put(nj->in, k->signer);
-		intern_put(nj->in, k->issuer);
-		free(k);
+	memset(&kr, 0, sizeof(kr));
+	if (nj_load_key_fields(r, &kr) == -1) {
+		nj_keyrec_release(nj, &kr);
 		return (-1);
 	}
-	p = k->path != NULL ? k->path->s : NULL;
-	pl = k->path != NULL ? k->path->len : 0;
-	k->h = nj_key_hash(nj, k->device, k->sha1, p, pl);
-	/* Linked first, so that any failure below frees it with the rest. */
-	htab_insert(&nj->keys, k->h, k);
-	TAILQ_INSERT_TAIL(&nj->keylru, k, lru);
-	nj->st.keys++;
-	nj_bytes_add(nj, sizeof(*k) + sizeof(struct htab_slot));
-	if (nj_key_find(nj, k->device, k->sha1, p, pl, k->h) != k)
+	p = kr.path != NULL ? kr.path->s : NULL;
+	pl = kr.path != NULL ? kr.path->len : 0;
+	h = nj_key_hash(nj, kr.device, kr.sha1, p, pl);
+	if (nj_key_find(nj, kr.device, kr.sha1, p, pl, h) != 0) {
+		nj_keyrec_release(nj, &kr);
 		return (snapshot_fail(r, "repeated key"));
-	return (nj_load_groups(nj, r, k, ld));
+	}
+	kid = nj_key_add(nj, kr.device, kr.sha1, kr.path, h);
+	k = nj_key(nj, kid);
+	k->bad_lo = kr.bad_lo;
+	k->bad_hi = kr.bad_hi;
+	k->good_last = kr.good_last;
+	if (!nj_sig_unset(&kr.sig))
+		k->sig |= nj_sig_get(nj, &kr.sig);
+	return (nj_load_groups(nj, r, kid, ld));
 }
 
 /*
@@ -1661,19 +2207,16 @@ nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 static int
 nj_load_finish(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 {
-	struct nj_group	*g;
 	uint64_t	 i;
 
 	if (ld->seen != ld->ngroups)
 		return (snapshot_fail(r, "fewer groups than counted"));
 	for (i = 0; i < ld->ngroups; i++) {
-		g = ld->byrank[i];
-		TAILQ_REMOVE(g->good ? &nj->goodlru : &nj->otherlru, g, lru);
-		TAILQ_INSERT_TAIL(g->good ? &nj->goodlru : &nj->otherlru, g,
-		    lru);
+		nj_group_lru_remove(nj, ld->byrank[i]);
+		nj_group_lru_append(nj, ld->byrank[i]);
 	}
 	for (i = 0; i < ld->nheap; i++)
-		if (ld->heap[i] == NULL || ld->heap[i]->pending == 0)
+		if (ld->heap[i] == 0 || nj_group(nj, ld->heap[i])->pending == 0)
 			return (snapshot_fail(r,
 			    "hole in the suppression heap"));
 	for (i = 0; i < ld->nheap; i++)
@@ -1696,6 +2239,9 @@ nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
 		return (-1);
 	if (ld.nheap > ld.ngroups)
 		return (snapshot_fail(r, "heap larger than the groups"));
+	if (n + nj->kpool.n > POOL_MAXID - NJ_ROOM ||
+	    ld.ngroups + nj->gpool.n > POOL_MAXID - NJ_ROOM)
+		return (snapshot_fail(r, "more entries than ids"));
 	/*
 	 * The heap's capacity is counted in the state's bytes: restored as
 	 * it was, so that the memory budget bites where it would have. A
@@ -1708,10 +2254,10 @@ nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
 	}
 	/* Sized once for what comes, rather than grown step by step. */
 	if (nj->keys.n == 0 && nj->groups.n == 0) {
-		htab_clear(&nj->keys);
-		htab_init(&nj->keys, n);
-		htab_clear(&nj->groups);
-		htab_init(&nj->groups, ld.ngroups);
+		itab_clear(&nj->keys);
+		itab_init(&nj->keys, n, nj_key_rehash, nj);
+		itab_clear(&nj->groups);
+		itab_init(&nj->groups, ld.ngroups, nj_group_rehash, nj);
 	}
 	ld.byrank = xcalloc(ld.ngroups + 1, sizeof(*ld.byrank));
 	ld.heap = xcalloc(ld.nheap + 1, sizeof(*ld.heap));
