@@ -44,19 +44,21 @@
 #include "pool.h"
 #include "siphash.h"
 #include "snapshot.h"
+#include "tstamp.h"
 #include "xmalloc.h"
 
 #define NJ_NONE		INT64_MIN
 #define NJ_NOHEAP	UINT32_MAX
 #define NJ_WAIT_EXACT	32
-#define NJ_PATHKEY	UINT32_C(0x80000000)	/* in nj_key.sig */
-#define NJ_SIGID	(~NJ_PATHKEY)
+#define NJ_PATHKEY	UINT32_C(0x80000000)	/* in nj_key.cls */
+#define NJ_CLSID	(~NJ_PATHKEY)
 
 /*
  * Entries live in pools and name each other by 32-bit ids (0: none), so
- * that ten million facts fit in well under a gigabyte: a key is 64
- * bytes, plus 4.7 to 8.5 bytes of index. What many keys share (a device,
- * the same signer and status) is stored once and counted.
+ * that ten million facts fit in well under a gigabyte: a key is 56
+ * bytes, plus 4.7 to 8.5 bytes of index. What many keys share (their
+ * device, the signer and status of their latest fact) is stored once,
+ * as one refcounted (device, details) class, and named by one id.
  */
 
 /* Links of a doubly linked list of pool entries, by id. */
@@ -65,9 +67,10 @@ struct nj_links {
 	uint32_t	 next;
 };
 
-/* A device id string, shared by every key of the device. */
-struct nj_dev {
-	struct istr	*s;
+/* A device and the details of a key's latest fact, shared. */
+struct nj_cls {
+	struct istr	*dev;
+	uint32_t	 sig;		/* nj_sig id, 0: no fact yet */
 	uint32_t	 refs;
 };
 
@@ -84,14 +87,21 @@ struct nj_sig {
 
 struct nj_key {
 	uint8_t		 id[20];	/* SHA1, or a path key's istr * */
-	uint32_t	 sig;		/* nj_sig id | NJ_PATHKEY */
-	uint32_t	 dev;		/* nj_dev id */
+	uint32_t	 cls;		/* nj_cls id | NJ_PATHKEY */
 	struct nj_links	 lru;		/* eviction order */
 	uint32_t	 groups;	/* the first of its groups */
+	/*
+	 * The latest good fact, in seconds since 1970 rounded up (0: none):
+	 * only its expiry and the known-good order depend on it, and a
+	 * second more of either is harmless. Bad facts are exact.
+	 */
+	uint32_t	 good_s;
 	int64_t		 bad_lo;
 	int64_t		 bad_hi;
-	int64_t		 good_last;
 };
+
+/* Ten million facts within 640 MB: keep it so. */
+_Static_assert(sizeof(struct nj_key) == 56, "struct nj_key grew");
 
 struct nj_group {
 	struct in6_addr	 ip;
@@ -163,11 +173,11 @@ struct netjoin {
 
 	struct pool		 kpool;
 	struct pool		 gpool;
-	struct pool		 dpool;
+	struct pool		 cpool;
 	struct pool		 spool;
 	struct itab		 keys;
 	struct itab		 groups;
-	struct itab		 devs;
+	struct itab		 clss;
 	struct itab		 sigs;
 	struct htab		 procs;
 	struct nj_list		 keylru;
@@ -243,10 +253,10 @@ nj_group(const struct netjoin *nj, uint32_t id)
 	return (pool_at(&nj->gpool, id));
 }
 
-static struct nj_dev *
-nj_dev(const struct netjoin *nj, uint32_t id)
+static struct nj_cls *
+nj_cls(const struct netjoin *nj, uint32_t id)
 {
-	return (pool_at(&nj->dpool, id));
+	return (pool_at(&nj->cpool, id));
 }
 
 static struct nj_sig *
@@ -404,7 +414,7 @@ static void
 nj_make_room(struct netjoin *nj)
 {
 	while ((nj_pool_tight(&nj->kpool) || nj_pool_tight(&nj->gpool) ||
-	    nj_pool_tight(&nj->dpool) || nj_pool_tight(&nj->spool)) &&
+	    nj_pool_tight(&nj->cpool) || nj_pool_tight(&nj->spool)) &&
 	    netjoin_evict(nj))
 		;
 }
@@ -421,55 +431,6 @@ nj_pool_get(struct pool *p)
 }
 
 /* --- shared strings: devices and signature details ---------------------- */
-
-static uint64_t
-nj_dev_hash(const struct istr *s)
-{
-	return (s->h);
-}
-
-static uint64_t
-nj_dev_rehash(void *arg, uint32_t id)
-{
-	return (nj_dev_hash(nj_dev(arg, id)->s));
-}
-
-/* The device id of interned string s, with a reference. */
-static uint32_t
-nj_dev_get(struct netjoin *nj, struct istr *s)
-{
-	struct nj_dev	*d;
-	uint32_t	 id;
-	size_t		 it;
-
-	for (id = itab_first(&nj->devs, nj_dev_hash(s), &it); id != 0;
-	    id = itab_next(&nj->devs, nj_dev_hash(s), &it))
-		if ((d = nj_dev(nj, id))->s == s) {
-			d->refs++;
-			return (id);
-		}
-	id = nj_pool_get(&nj->dpool);
-	d = nj_dev(nj, id);
-	d->s = s;
-	s->refs++;
-	d->refs = 1;
-	itab_insert(&nj->devs, nj_dev_hash(s), id);
-	nj_bytes_add(nj, sizeof(*d) + NJ_SLOT_BYTES);
-	return (id);
-}
-
-static void
-nj_dev_put(struct netjoin *nj, uint32_t id)
-{
-	struct nj_dev	*d;
-
-	if (id == 0 || --(d = nj_dev(nj, id))->refs > 0)
-		return;
-	itab_remove(&nj->devs, nj_dev_hash(d->s), id);
-	intern_put(nj->in, d->s);
-	pool_put(&nj->dpool, id);
-	nj_bytes_sub(nj, sizeof(*d) + NJ_SLOT_BYTES);
-}
 
 static uint64_t
 nj_sig_hash(const struct netjoin *nj, const struct nj_sig *g)
@@ -547,6 +508,70 @@ nj_sig_put(struct netjoin *nj, uint32_t id)
 	nj_bytes_sub(nj, sizeof(*g) + NJ_SLOT_BYTES);
 }
 
+static uint64_t
+nj_cls_hash(const struct netjoin *nj, const struct istr *dev, uint32_t sig)
+{
+	struct siphash	 s;
+
+	siphash_init(&s, &nj->sk);
+	siphash_add(&s, &dev->h, sizeof(dev->h));
+	siphash_add(&s, &sig, sizeof(sig));
+	return (siphash_end(&s));
+}
+
+static uint64_t
+nj_cls_rehash(void *arg, uint32_t id)
+{
+	struct nj_cls	*c = nj_cls(arg, id);
+
+	return (nj_cls_hash(arg, c->dev, c->sig));
+}
+
+/*
+ * The class (dev, sig), with a reference; a new class takes references
+ * of its own to both.
+ */
+static uint32_t
+nj_cls_get(struct netjoin *nj, struct istr *dev, uint32_t sig)
+{
+	struct nj_cls	*c;
+	uint64_t	 h = nj_cls_hash(nj, dev, sig);
+	uint32_t	 id;
+	size_t		 it;
+
+	for (id = itab_first(&nj->clss, h, &it); id != 0;
+	    id = itab_next(&nj->clss, h, &it))
+		if ((c = nj_cls(nj, id))->dev == dev && c->sig == sig) {
+			c->refs++;
+			return (id);
+		}
+	id = nj_pool_get(&nj->cpool);
+	c = nj_cls(nj, id);
+	c->dev = dev;
+	dev->refs++;
+	c->sig = sig;
+	if (sig != 0)
+		nj_sig(nj, sig)->refs++;
+	c->refs = 1;
+	itab_insert(&nj->clss, h, id);
+	nj_bytes_add(nj, sizeof(*c) + NJ_SLOT_BYTES);
+	return (id);
+}
+
+static void
+nj_cls_put(struct netjoin *nj, uint32_t id)
+{
+	struct nj_cls	*c;
+
+	if (id == 0 || --(c = nj_cls(nj, id))->refs > 0)
+		return;
+	itab_remove(&nj->clss, nj_cls_hash(nj, c->dev, c->sig), id);
+	intern_put(nj->in, c->dev);
+	nj_sig_put(nj, c->sig);
+	pool_put(&nj->cpool, id);
+	nj_bytes_sub(nj, sizeof(*c) + NJ_SLOT_BYTES);
+}
+
 /* --- keys ------------------------------------------------------------ */
 
 static struct istr *
@@ -554,7 +579,7 @@ nj_key_path(const struct nj_key *k)
 {
 	struct istr	*p;
 
-	if (!(k->sig & NJ_PATHKEY))
+	if (!(k->cls & NJ_PATHKEY))
 		return (NULL);
 	memcpy(&p, k->id, sizeof(p));
 	return (p);
@@ -563,7 +588,28 @@ nj_key_path(const struct nj_key *k)
 static struct istr *
 nj_key_device(const struct netjoin *nj, const struct nj_key *k)
 {
-	return (nj_dev(nj, k->dev)->s);
+	return (nj_cls(nj, k->cls & NJ_CLSID)->dev);
+}
+
+static uint32_t
+nj_key_sig(const struct netjoin *nj, const struct nj_key *k)
+{
+	return (nj_cls(nj, k->cls & NJ_CLSID)->sig);
+}
+
+static int64_t
+nj_key_good_last(const struct nj_key *k)
+{
+	return (k->good_s == 0 ? NJ_NONE : (int64_t)k->good_s * TSTAMP_SEC);
+}
+
+/* Seconds since 1970, rounded up, within [1, UINT32_MAX]. */
+static void
+nj_key_set_good(struct nj_key *k, int64_t t)
+{
+	int64_t	 s = t <= 0 ? 1 : t / TSTAMP_SEC + (t % TSTAMP_SEC != 0);
+
+	k->good_s = (uint32_t)min64(max64(s, 1), UINT32_MAX);
 }
 
 static uint64_t
@@ -634,14 +680,14 @@ nj_key_add(struct netjoin *nj, struct istr *dev, const uint8_t *sha1,
 
 	id = nj_pool_get(&nj->kpool);
 	k = nj_key(nj, id);
-	k->dev = nj_dev_get(nj, dev);
+	k->cls = nj_cls_get(nj, dev, 0);
 	intern_put(nj->in, dev);
 	if (path != NULL) {
 		memcpy(k->id, &path, sizeof(path));
-		k->sig = NJ_PATHKEY;
+		k->cls |= NJ_PATHKEY;
 	} else
 		memcpy(k->id, sha1, 20);
-	k->bad_lo = k->bad_hi = k->good_last = NJ_NONE;
+	k->bad_lo = k->bad_hi = NJ_NONE;
 	itab_insert(&nj->keys, h, id);
 	nj_key_lru_append(nj, id);
 	nj->st.keys++;
@@ -683,8 +729,7 @@ nj_key_free(struct netjoin *nj, uint32_t id)
 	itab_remove(&nj->keys, nj_key_hash_of(nj, k), id);
 	nj_key_lru_remove(nj, id);
 	intern_put(nj->in, nj_key_path(k));
-	nj_dev_put(nj, k->dev);
-	nj_sig_put(nj, k->sig & NJ_SIGID);
+	nj_cls_put(nj, k->cls & NJ_CLSID);
 	pool_put(&nj->kpool, id);
 	nj->st.keys--;
 	nj_bytes_sub(nj, sizeof(*k) + NJ_SLOT_BYTES);
@@ -698,14 +743,14 @@ nj_key_age(struct netjoin *nj, struct nj_key *k)
 
 	if (k->bad_hi != NJ_NONE && k->bad_hi < hz)
 		k->bad_lo = k->bad_hi = NJ_NONE;
-	if (k->good_last != NJ_NONE && k->good_last < hz)
-		k->good_last = NJ_NONE;
+	if (k->good_s != 0 && nj_key_good_last(k) < hz)
+		k->good_s = 0;
 }
 
 static int
 nj_key_unused(const struct nj_key *k)
 {
-	return (k->bad_hi == NJ_NONE && k->good_last == NJ_NONE &&
+	return (k->bad_hi == NJ_NONE && k->good_s == 0 &&
 	    k->groups == 0);
 }
 
@@ -722,7 +767,7 @@ nj_key_maybe_free(struct netjoin *nj, uint32_t id)
 static int
 nj_key_good(const struct nj_key *k)
 {
-	return (k->good_last != NJ_NONE && k->bad_hi == NJ_NONE);
+	return (k->good_s != 0 && k->bad_hi == NJ_NONE);
 }
 
 /*
@@ -1065,10 +1110,10 @@ nj_alert_signature(const struct netjoin *nj, const struct nj_key *k,
 	a->has_sig = 1;
 	a->sig_signed = TRI_UNKNOWN;
 	a->sig_trusted = TRI_UNKNOWN;
-	a->sig_time = k->bad_hi != NJ_NONE ? k->bad_hi : k->good_last;
-	if ((k->sig & NJ_SIGID) == 0)
+	a->sig_time = k->bad_hi != NJ_NONE ? k->bad_hi : nj_key_good_last(k);
+	if (nj_key_sig(nj, k) == 0)
 		return;
-	g = nj_sig(nj, k->sig & NJ_SIGID);
+	g = nj_sig(nj, nj_key_sig(nj, k));
 	a->sig_signed = g->is_signed;
 	a->sig_trusted = g->is_trusted;
 	a->sig_status = istr_slice(g->status);
@@ -1271,7 +1316,7 @@ nj_key_details(struct netjoin *nj, struct nj_key *k, const struct rec *r,
     const struct slice *status)
 {
 	struct nj_sig	 want;
-	uint32_t	 old = k->sig & NJ_SIGID;
+	uint32_t	 old = k->cls & NJ_CLSID, sig;
 
 	memset(&want, 0, sizeof(want));
 	want.status = status->n > 0 ?
@@ -1283,8 +1328,11 @@ nj_key_details(struct netjoin *nj, struct nj_key *k, const struct rec *r,
 	want.is_signed = (int8_t)r->is_signed;
 	want.is_trusted = (int8_t)r->is_trusted;
 	want.source = (uint8_t)r->source;
-	k->sig = (k->sig & NJ_PATHKEY) | nj_sig_get(nj, &want);
-	nj_sig_put(nj, old);
+	sig = nj_sig_get(nj, &want);
+	k->cls = (k->cls & NJ_PATHKEY) |
+	    nj_cls_get(nj, nj_cls(nj, old)->dev, sig);
+	nj_sig_put(nj, sig);
+	nj_cls_put(nj, old);
 }
 
 static void
@@ -1326,9 +1374,10 @@ nj_key_fact(struct netjoin *nj, uint32_t kid, const struct rec *r,
 		nj_key_bad(nj, kid, r, status);
 		return;
 	}
-	if (k->bad_hi == NJ_NONE && r->time >= k->good_last)
+	if (k->bad_hi == NJ_NONE && r->time >= nj_key_good_last(k))
 		nj_key_details(nj, k, r, status);
-	k->good_last = max64(k->good_last, r->time);
+	if (r->time > nj_key_good_last(k))
+		nj_key_set_good(k, r->time);
 	for (gid = k->groups; gid != 0; gid = nj_group(nj, gid)->kl.next)
 		nj_group_place(nj, gid);
 }
@@ -1552,11 +1601,11 @@ netjoin_new(const struct conf *cf, struct intern *in, const struct sipkey *sk,
 	nj->wm = NJ_NONE;
 	pool_init(&nj->kpool, sizeof(struct nj_key));
 	pool_init(&nj->gpool, sizeof(struct nj_group));
-	pool_init(&nj->dpool, sizeof(struct nj_dev));
+	pool_init(&nj->cpool, sizeof(struct nj_cls));
 	pool_init(&nj->spool, sizeof(struct nj_sig));
 	itab_init(&nj->keys, 1024, nj_key_rehash, nj);
 	itab_init(&nj->groups, 1024, nj_group_rehash, nj);
-	itab_init(&nj->devs, 64, nj_dev_rehash, nj);
+	itab_init(&nj->clss, 64, nj_cls_rehash, nj);
 	itab_init(&nj->sigs, 64, nj_sig_rehash, nj);
 	htab_init(&nj->procs, 1024);
 	TAILQ_INIT(&nj->proclru);
@@ -1737,12 +1786,12 @@ netjoin_free(struct netjoin *nj)
 		nj_key_free(nj, id);
 	itab_clear(&nj->keys);
 	itab_clear(&nj->groups);
-	itab_clear(&nj->devs);
+	itab_clear(&nj->clss);
 	itab_clear(&nj->sigs);
 	htab_clear(&nj->procs);
 	pool_clear(&nj->kpool);
 	pool_clear(&nj->gpool);
-	pool_clear(&nj->dpool);
+	pool_clear(&nj->cpool);
 	pool_clear(&nj->spool);
 	cidr_list_clear(&nj->internal);
 	free(nj->heap);
@@ -1834,8 +1883,8 @@ nj_save_key(struct snapshot_w *w, const struct nj_saving *sv, uint32_t kid)
 	uint64_t		 n = 0;
 	uint32_t		 gid;
 
-	if ((k->sig & NJ_SIGID) != 0)
-		g = nj_sig(nj, k->sig & NJ_SIGID);
+	if (nj_key_sig(nj, k) != 0)
+		g = nj_sig(nj, nj_key_sig(nj, k));
 	snapshot_put_u8(w, kp != NULL);
 	snapshot_put_str(w, nj_key_device(nj, k));
 	if (kp != NULL)
@@ -1847,9 +1896,10 @@ nj_save_key(struct snapshot_w *w, const struct nj_saving *sv, uint32_t kid)
 	snapshot_put_u8(w, g != NULL ? g->source : 0);
 	snapshot_put_i64(w, k->bad_lo);
 	snapshot_put_i64(w, k->bad_hi);
-	snapshot_put_i64(w, k->good_last);
+	snapshot_put_i64(w, nj_key_good_last(k));
 	/* the time of the details; read back only for older files' sake */
-	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_hi : k->good_last);
+	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_hi :
+	    nj_key_good_last(k));
 	snapshot_put_str(w, g != NULL ? g->status : NULL);
 	snapshot_put_str(w, g != NULL ? g->signer : NULL);
 	snapshot_put_str(w, g != NULL ? g->issuer : NULL);
@@ -2174,7 +2224,7 @@ nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 	const char		*p;
 	size_t			 pl;
 	uint64_t		 h;
-	uint32_t		 kid;
+	uint32_t		 kid, sig, cls;
 
 	memset(&kr, 0, sizeof(kr));
 	if (nj_load_key_fields(r, &kr) == -1) {
@@ -2192,9 +2242,15 @@ nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 	k = nj_key(nj, kid);
 	k->bad_lo = kr.bad_lo;
 	k->bad_hi = kr.bad_hi;
-	k->good_last = kr.good_last;
-	if (!nj_sig_unset(&kr.sig))
-		k->sig |= nj_sig_get(nj, &kr.sig);
+	if (kr.good_last != NJ_NONE)
+		nj_key_set_good(k, kr.good_last);
+	if (!nj_sig_unset(&kr.sig)) {
+		sig = nj_sig_get(nj, &kr.sig);
+		cls = nj_cls_get(nj, kr.device, sig);
+		nj_sig_put(nj, sig);
+		nj_cls_put(nj, k->cls & NJ_CLSID);
+		k->cls = (k->cls & NJ_PATHKEY) | cls;
+	}
 	return (nj_load_groups(nj, r, kid, ld));
 }
 
