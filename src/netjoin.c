@@ -1660,22 +1660,24 @@ nj_expire_proc(struct netjoin *nj, struct nj_proc *p)
 }
 
 /*
- * Examine up to `budget' slots of one table from where the sweep last
- * stopped. Removal leaves a tombstone in the index tables, so nothing
- * moves under the cursor; the process table shifts a later entry back
- * into a freed slot, which is then looked at again.
+ * Examine up to `budget' entries of one table from where the sweep last
+ * stopped. Keys and groups are walked in pool order, which is memory
+ * order: the sweep reads the pools from end to end instead of taking a
+ * cache miss per entry, as walking the index would. The process table is
+ * walked by slot; a removal there shifts a later entry back into the
+ * freed slot, which is then looked at again.
  */
 static size_t
 nj_sweep(struct netjoin *nj, unsigned which, size_t budget)
 {
-	size_t		 done = 0, *cur = &nj->cursor[which], cap;
+	size_t		 done = 0, *cur = &nj->cursor[which], end;
 	struct nj_proc	*p;
 	uint32_t	 id;
 
-	cap = which == 0 ? itab_capacity(&nj->groups) : which == 1 ?
-	    itab_capacity(&nj->keys) : htab_capacity(&nj->procs);
+	end = which == 0 ? nj->gpool.fresh : which == 1 ?
+	    nj->kpool.fresh : htab_capacity(&nj->procs);
 	while (done < budget) {
-		if (*cur >= cap) {
+		if (*cur >= end) {
 			*cur = 0;
 			break;
 		}
@@ -1688,18 +1690,18 @@ nj_sweep(struct netjoin *nj, unsigned which, size_t budget)
 				nj_expire_proc(nj, p);
 			continue;
 		}
-		id = itab_at(which == 0 ? &nj->groups : &nj->keys, (*cur)++);
-		if (id == 0)
+		/* a free item is zeroed: no key, no class */
+		if ((id = (uint32_t)(*cur)++) == 0)
 			continue;
-		if (which == 0)
+		if (which == 0 && nj_group(nj, id)->key != 0)
 			nj_expire_group(nj, id);
-		else
+		else if (which == 1 && nj_key(nj, id)->cls != 0)
 			nj_expire_key(nj, id);
 	}
 	return (done);
 }
 
-/* Bounded expiry work; returns the number of slots examined. */
+/* Bounded expiry work; returns the number of entries examined. */
 size_t
 netjoin_expire(struct netjoin *nj, size_t budget)
 {

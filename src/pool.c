@@ -59,10 +59,14 @@ pool_get(struct pool *p)
 	return (id);
 }
 
+/* The item is zeroed (but for the free list link): walkers can tell. */
 void
 pool_put(struct pool *p, uint32_t id)
 {
-	memcpy(pool_at(p, id), &p->free, sizeof(p->free));
+	void	*it = pool_at(p, id);
+
+	memset(it, 0, p->size);
+	memcpy(it, &p->free, sizeof(p->free));
 	p->free = id;
 	p->n--;
 }

@@ -25,8 +25,11 @@ START_TEST(test_pool_ids_and_reuse)
 	ck_assert_uint_eq(b, 2);
 	it = pool_at(&p, a);
 	it->key = 42;
+	it->pad[2] = 5;
 	ck_assert_ptr_eq(pool_at(&p, b), (char *)it + sizeof(struct item));
 	pool_put(&p, a);
+	/* A free item is zero past its link: the expiry sweep relies on it. */
+	ck_assert_uint_eq(it->pad[2], 0);
 	ck_assert_uint_eq(p.n, 1);
 	c = pool_get(&p);
 	ck_assert_uint_eq(c, a);		/* reused, and zeroed */
