@@ -103,12 +103,22 @@ struct nj_key {
 /* Ten million facts within 640 MB: keep it so. */
 _Static_assert(sizeof(struct nj_key) == 56, "struct nj_key grew");
 
+/*
+ * A group: what every group needs. Most groups only wait (most files
+ * never get a bad fact), so what a group needs once it has matched, or
+ * has more waiting connections than it keeps exactly, or has seen a URL,
+ * is a separate entry (nj_gx), made on demand and given back when the
+ * group lapses.
+ */
 struct nj_group {
 	struct in6_addr	 ip;
 	uint32_t	 key;
+	uint32_t	 gx;		/* its nj_gx, or 0 */
 	struct nj_links	 kl;		/* the key's groups, in order */
 	struct nj_links	 lru;		/* eviction order, on its list */
-	uint32_t	 heapidx;	/* in nj->heap, or NJ_NOHEAP */
+	uint32_t	 cmdlen;
+	uint16_t	 port;
+	uint16_t	 ports[ALERT_MAX_PORTS];
 	uint8_t		 good;		/* on the known-good list */
 	uint8_t		 has_pid;
 	uint8_t		 has_port;
@@ -116,21 +126,12 @@ struct nj_group {
 	uint8_t		 nurls;
 	uint8_t		 nwt;
 	uint8_t		 capwt;		/* 1: the time is inline */
-	uint16_t	 port;
-	uint16_t	 ports[ALERT_MAX_PORTS];
 	union {
 		int64_t	 one;
 		int64_t	*many;
 	}		 wt;		/* exact waiting times */
-	uint64_t	 wover;		/* folded waiting events */
-	int64_t		 wover_lo;
-	int64_t		 wover_hi;
-
-	int64_t		 last_alert;
-	uint64_t	 pending;
-	int64_t		 pfirst;
-	int64_t		 plast;
 	int64_t		 last_seen;
+	int64_t		 pid;
 
 	/* context of the latest connection, for the alert */
 	struct istr	*device_name;
@@ -139,9 +140,26 @@ struct nj_group {
 	struct istr	*user;
 	struct istr	*protocol;
 	char		*cmdline;
-	uint32_t	 cmdlen;
-	int64_t		 pid;
+};
+
+_Static_assert(sizeof(struct nj_group) == 144, "struct nj_group grew");
+
+struct nj_gx {
+	uint64_t	 wover;		/* folded waiting events */
+	int64_t		 wover_lo;
+	int64_t		 wover_hi;
+	int64_t		 last_alert;
+	uint64_t	 pending;	/* suppressed matches, to send */
+	int64_t		 pfirst;
+	int64_t		 plast;
+	uint32_t	 heapidx;	/* in nj->heap, or NJ_NOHEAP */
 	struct istr	*urls[ALERT_MAX_URLS];
+};
+
+/* What a group without an nj_gx has. */
+static const struct nj_gx nj_gx_none = {
+	.last_alert = NJ_NONE, .pfirst = NJ_NONE, .plast = NJ_NONE,
+	.heapidx = NJ_NOHEAP
 };
 
 struct nj_list {
@@ -175,6 +193,7 @@ struct netjoin {
 	struct pool		 gpool;
 	struct pool		 cpool;
 	struct pool		 spool;
+	struct pool		 xpool;
 	struct itab		 keys;
 	struct itab		 groups;
 	struct itab		 clss;
@@ -264,6 +283,13 @@ static struct nj_sig *
 nj_sig(const struct netjoin *nj, uint32_t id)
 {
 	return (pool_at(&nj->spool, id));
+}
+
+/* A group's nj_gx to read: its own, or the defaults. */
+static const struct nj_gx *
+nj_gx_peek(const struct netjoin *nj, const struct nj_group *g)
+{
+	return (g->gx != 0 ? pool_at(&nj->xpool, g->gx) : &nj_gx_none);
 }
 
 /*
@@ -415,7 +441,8 @@ static void
 nj_make_room(struct netjoin *nj)
 {
 	while ((nj_pool_tight(&nj->kpool) || nj_pool_tight(&nj->gpool) ||
-	    nj_pool_tight(&nj->cpool) || nj_pool_tight(&nj->spool)) &&
+	    nj_pool_tight(&nj->cpool) || nj_pool_tight(&nj->spool) ||
+	    nj_pool_tight(&nj->xpool)) &&
 	    netjoin_evict(nj))
 		;
 }
@@ -429,6 +456,48 @@ nj_pool_get(struct pool *p)
 	if ((id = pool_get(p)) == 0)
 		abort();
 	return (id);
+}
+
+/* A group's nj_gx to write: made if it has none. */
+static struct nj_gx *
+nj_gx(struct netjoin *nj, struct nj_group *g)
+{
+	struct nj_gx	*x;
+
+	if (g->gx != 0)
+		return (pool_at(&nj->xpool, g->gx));
+	g->gx = nj_pool_get(&nj->xpool);
+	x = pool_at(&nj->xpool, g->gx);
+	*x = nj_gx_none;
+	nj_bytes_add(nj, sizeof(*x));
+	return (x);
+}
+
+/* The group says what nj_gx_none says again: its nj_gx goes back. */
+static void
+nj_gx_drop(struct netjoin *nj, struct nj_group *g)
+{
+	if (g->gx == 0)
+		return;
+	pool_put(&nj->xpool, g->gx);
+	g->gx = 0;
+	nj_bytes_sub(nj, sizeof(struct nj_gx));
+}
+
+/*
+ * An nj_gx that says nothing nj_gx_none does not goes back, so that a
+ * group holds one exactly when its state needs it: after a restart too,
+ * where the memory budget must bite where it would have.
+ */
+static void
+nj_gx_tidy(struct netjoin *nj, struct nj_group *g)
+{
+	const struct nj_gx	*x = nj_gx_peek(nj, g);
+
+	if (g->gx != 0 && x->wover == 0 && x->last_alert == NJ_NONE &&
+	    x->pending == 0 && x->pfirst == NJ_NONE && x->plast == NJ_NONE &&
+	    x->heapidx == NJ_NOHEAP && g->nurls == 0)
+		nj_gx_drop(nj, g);
 }
 
 /* --- shared strings: devices and signature details ---------------------- */
@@ -849,27 +918,21 @@ nj_group_touch(struct netjoin *nj, uint32_t gid)
 	nj_group_lru_append(nj, gid);
 }
 
-/*
- * A group the expiry sweep would free, but has not reached yet, must act
- * as if it were gone: what an alert says cannot depend on how far the
- * sweep got, or a live run (swept by the tick) and a replay of the same
- * records (swept per message) would send different alerts. So it starts
- * over: no context, no ports or URLs of connections an earlier alert
- * already told of.
- */
 static void
 nj_group_lapse(struct netjoin *nj, struct nj_group *g)
 {
-	size_t	 i;
+	const struct nj_gx	*x = nj_gx_peek(nj, g);
+	size_t			 i;
 
 	nj_wait_age(nj, g);
 	if (!nj_group_idle(nj, g))
 		return;
 	for (i = 0; i < g->nurls; i++)
-		intern_put(nj->in, g->urls[i]);
+		intern_put(nj->in, x->urls[i]);
+	nj_gx_drop(nj, g);
 	g->nurls = 0;
 	g->nports = 0;
-	g->last_seen = g->last_alert = NJ_NONE;
+	g->last_seen = NJ_NONE;
 }
 
 static uint32_t
@@ -892,9 +955,7 @@ nj_group_get(struct netjoin *nj, uint32_t kid, const struct in6_addr *ip)
 	g = nj_group(nj, id);
 	g->key = kid;
 	g->ip = *ip;
-	g->last_alert = g->last_seen = NJ_NONE;
-	g->pfirst = g->plast = NJ_NONE;
-	g->heapidx = NJ_NOHEAP;
+	g->last_seen = NJ_NONE;
 	g->good = (uint8_t)nj_key_good(nj_key(nj, kid));
 	nj_kgroups_insert(nj, nj_key(nj, kid), 0, id);
 	nj_group_lru_append(nj, id);
@@ -931,7 +992,8 @@ nj_group_cmdline(struct netjoin *nj, struct nj_group *g, const struct slice *c)
 static void
 nj_group_sample(struct netjoin *nj, struct nj_group *g, const struct rec *r)
 {
-	size_t	 i;
+	const struct nj_gx	*x = nj_gx_peek(nj, g);
+	size_t			 i;
 
 	if (r->has_port) {
 		for (i = 0; i < g->nports && g->ports[i] != r->remote_port; i++)
@@ -941,12 +1003,12 @@ nj_group_sample(struct netjoin *nj, struct nj_group *g, const struct rec *r)
 	}
 	if (r->remote_url.n > 0) {
 		for (i = 0; i < g->nurls; i++)
-			if (g->urls[i]->len == r->remote_url.n &&
-			    memcmp(g->urls[i]->s, r->remote_url.p,
+			if (x->urls[i]->len == r->remote_url.n &&
+			    memcmp(x->urls[i]->s, r->remote_url.p,
 			    r->remote_url.n) == 0)
 				break;
 		if (i == g->nurls && g->nurls < ALERT_MAX_URLS)
-			g->urls[g->nurls++] = intern_get(nj->in,
+			nj_gx(nj, g)->urls[g->nurls++] = intern_get(nj->in,
 			    r->remote_url.p, r->remote_url.n);
 	}
 }
@@ -971,11 +1033,11 @@ nj_group_context(struct netjoin *nj, struct nj_group *g, const struct rec *r)
 	g->has_port = r->has_port != 0;
 }
 
-/* What a group holds besides itself: give it back. */
 static void
 nj_group_release(struct netjoin *nj, struct nj_group *g)
 {
-	size_t	 i;
+	const struct nj_gx	*x = nj_gx_peek(nj, g);
+	size_t			 i;
 
 	intern_put(nj->in, g->device_name);
 	intern_put(nj->in, g->image);
@@ -983,7 +1045,8 @@ nj_group_release(struct netjoin *nj, struct nj_group *g)
 	intern_put(nj->in, g->user);
 	intern_put(nj->in, g->protocol);
 	for (i = 0; i < g->nurls; i++)
-		intern_put(nj->in, g->urls[i]);
+		intern_put(nj->in, x->urls[i]);
+	nj_gx_drop(nj, g);
 	free(g->cmdline);
 	if (g->capwt > 1)
 		free(g->wt.many);
@@ -1012,7 +1075,7 @@ nj_group_free(struct netjoin *nj, uint32_t gid)
 static int64_t
 nj_deadline(const struct netjoin *nj, const struct nj_group *g)
 {
-	return (g->last_alert + nj->suppress);
+	return (nj_gx_peek(nj, g)->last_alert + nj->suppress);
 }
 
 static int64_t
@@ -1025,7 +1088,7 @@ static void
 nj_heap_set(struct netjoin *nj, size_t i, uint32_t gid)
 {
 	nj->heap[i] = gid;
-	nj_group(nj, gid)->heapidx = (uint32_t)i;
+	nj_gx(nj, nj_group(nj, gid))->heapidx = (uint32_t)i;
 }
 
 static void
@@ -1085,16 +1148,18 @@ static void
 nj_heap_remove(struct netjoin *nj, uint32_t gid)
 {
 	struct nj_group	*g = nj_group(nj, gid);
-	size_t		 i = g->heapidx;
+	struct nj_gx	*x;
+	size_t		 i;
 
-	if (g->heapidx == NJ_NOHEAP)
+	if (g->gx == 0 || (x = nj_gx(nj, g))->heapidx == NJ_NOHEAP)
 		return;
-	g->heapidx = NJ_NOHEAP;
+	i = x->heapidx;
+	x->heapidx = NJ_NOHEAP;
 	if (i == --nj->nheap)
 		return;
 	nj_heap_set(nj, i, nj->heap[nj->nheap]);
 	nj_heap_up(nj, i);
-	nj_heap_down(nj, nj_group(nj, nj->heap[i])->heapidx);
+	nj_heap_down(nj, nj_gx_peek(nj, nj_group(nj, nj->heap[i]))->heapidx);
 }
 
 /* --- alerts ---------------------------------------------------------- */
@@ -1133,9 +1198,11 @@ nj_alert_signature(const struct netjoin *nj, const struct nj_key *k,
 }
 
 static void
-nj_alert_network(const struct nj_group *g, struct alert *a)
+nj_alert_network(const struct netjoin *nj, const struct nj_group *g,
+    struct alert *a)
 {
-	size_t	 i;
+	const struct nj_gx	*x = nj_gx_peek(nj, g);
+	size_t			 i;
 
 	a->has_net = 1;
 	a->remote_ip = g->ip;
@@ -1146,7 +1213,7 @@ nj_alert_network(const struct nj_group *g, struct alert *a)
 		a->ports[i] = g->ports[i];
 	a->nports = g->nports;
 	for (i = 0; i < g->nurls; i++)
-		a->urls[i] = istr_slice(g->urls[i]);
+		a->urls[i] = istr_slice(x->urls[i]);
 	a->nurls = g->nurls;
 	if (g->nurls > 0)
 		a->remote_url = a->urls[g->nurls - 1];
@@ -1160,6 +1227,7 @@ nj_emit(struct netjoin *nj, uint32_t gid, int64_t t)
 	struct nj_group	*g = nj_group(nj, gid);
 	struct nj_key	*k = nj_key(nj, g->key);
 	struct istr	*kp = nj_key_path(k);
+	struct nj_gx	*x;
 
 	memset(&a, 0, sizeof(a));
 	a.kind = ALERT_ALERT;
@@ -1184,50 +1252,46 @@ nj_emit(struct netjoin *nj, uint32_t gid, int64_t t)
 		a.key_path = istr_slice(kp);
 	}
 	nj_alert_signature(nj, k, &a);
-	nj_alert_network(g, &a);
-	a.count = g->pending;
-	a.first_seen = g->pfirst;
-	a.last_seen = g->plast;
-	g->pending = 0;
+	nj_alert_network(nj, g, &a);
+	x = nj_gx(nj, g);
+	a.count = x->pending;
+	a.first_seen = x->pfirst;
+	a.last_seen = x->plast;
+	x->pending = 0;
 	nj_heap_remove(nj, gid);
-	g->pfirst = g->plast = NJ_NONE;
+	x->pfirst = x->plast = NJ_NONE;
 	nj->st.alerts++;
 	nj->sink.emit(nj->sink.arg, &a);
 }
 
-/*
- * n connections of group gid matched, at event times [first, last]; t is
- * the event time of the record that made the match.
- */
 static void
 nj_matched(struct netjoin *nj, uint32_t gid, uint64_t n, int64_t first,
     int64_t last, int64_t t)
 {
-	struct nj_group	*g = nj_group(nj, gid);
+	struct nj_gx	*x = nj_gx(nj, nj_group(nj, gid));
 
 	nj->st.matched += n;
-	g->pending += n;
-	g->pfirst = g->pfirst == NJ_NONE ? first : min64(g->pfirst, first);
-	g->plast = g->plast == NJ_NONE ? last : max64(g->plast, last);
-	if (nj->suppress == 0 || g->last_alert == NJ_NONE ||
-	    t >= g->last_alert + nj->suppress) {
+	x->pending += n;
+	x->pfirst = x->pfirst == NJ_NONE ? first : min64(x->pfirst, first);
+	x->plast = x->plast == NJ_NONE ? last : max64(x->plast, last);
+	if (nj->suppress == 0 || x->last_alert == NJ_NONE ||
+	    t >= x->last_alert + nj->suppress) {
 		nj_emit(nj, gid, t);
-		g->last_alert = t;
+		x->last_alert = t;
 	} else {
 		nj->st.suppressed += n;
-		if (g->heapidx == NJ_NOHEAP)
+		if (x->heapidx == NJ_NOHEAP)
 			nj_heap_push(nj, gid);
 	}
 }
 
-/* Send what the group still counts: at eviction and at stop. */
 static void
 nj_group_settle(struct netjoin *nj, uint32_t gid)
 {
-	struct nj_group	*g = nj_group(nj, gid);
+	const struct nj_gx	*x = nj_gx_peek(nj, nj_group(nj, gid));
 
-	if (g->pending > 0)
-		nj_emit(nj, gid, g->plast);
+	if (x->pending > 0)
+		nj_emit(nj, gid, x->plast);
 }
 
 /* --- waiting connections ---------------------------------------------- */
@@ -1253,6 +1317,8 @@ nj_wait_grow(struct netjoin *nj, struct nj_group *g)
 static void
 nj_wait_add(struct netjoin *nj, struct nj_group *g, int64_t t)
 {
+	struct nj_gx	*x;
+
 	if (g->nwt == g->capwt && g->capwt < NJ_WAIT_EXACT)
 		nj_wait_grow(nj, g);
 	if (g->nwt < g->capwt) {
@@ -1260,18 +1326,19 @@ nj_wait_add(struct netjoin *nj, struct nj_group *g, int64_t t)
 		return;
 	}
 	nj->st.approx++;
-	if (g->wover == 0)
-		g->wover_lo = g->wover_hi = t;
-	g->wover++;
-	g->wover_lo = min64(g->wover_lo, t);
-	g->wover_hi = max64(g->wover_hi, t);
+	x = nj_gx(nj, g);
+	if (x->wover == 0)
+		x->wover_lo = x->wover_hi = t;
+	x->wover++;
+	x->wover_lo = min64(x->wover_lo, t);
+	x->wover_hi = max64(x->wover_hi, t);
 }
 
-/* Drop waiting times older than the horizon. */
 static void
 nj_wait_age(struct netjoin *nj, struct nj_group *g)
 {
 	int64_t		 hz = nj_horizon(nj), *wt = nj_wt(g);
+	struct nj_gx	*x;
 	uint32_t	 i, j;
 
 	for (i = j = 0; i < g->nwt; i++) {
@@ -1281,9 +1348,13 @@ nj_wait_age(struct netjoin *nj, struct nj_group *g)
 			wt[j++] = wt[i];
 	}
 	g->nwt = (uint8_t)j;
-	if (g->wover > 0 && g->wover_hi < hz) {
-		nj->st.waited_out += g->wover;
-		g->wover = 0;
+	if (g->gx == 0)
+		return;
+	x = nj_gx(nj, g);
+	if (x->wover > 0 && x->wover_hi < hz) {
+		nj->st.waited_out += x->wover;
+		x->wover = 0;
+		nj_gx_tidy(nj, g);
 	}
 }
 
@@ -1292,6 +1363,7 @@ static void
 nj_wait_match(struct netjoin *nj, uint32_t gid, int64_t tc)
 {
 	struct nj_group	*g = nj_group(nj, gid);
+	struct nj_gx	*x;
 	int64_t		 first = NJ_NONE, last = NJ_NONE, t, *wt;
 	uint64_t	 n = 0;
 	uint32_t	 i, j;
@@ -1308,12 +1380,13 @@ nj_wait_match(struct netjoin *nj, uint32_t gid, int64_t tc)
 			wt[j++] = t;
 	}
 	g->nwt = (uint8_t)j;
-	if (g->wover > 0 && tc >= g->wover_lo - nj->window &&
-	    tc <= g->wover_hi + nj->window) {
-		first = n == 0 ? g->wover_lo : min64(first, g->wover_lo);
-		last = n == 0 ? g->wover_hi : max64(last, g->wover_hi);
-		n += g->wover;
-		g->wover = 0;
+	x = g->gx != 0 ? nj_gx(nj, g) : NULL;
+	if (x != NULL && x->wover > 0 && tc >= x->wover_lo - nj->window &&
+	    tc <= x->wover_hi + nj->window) {
+		first = n == 0 ? x->wover_lo : min64(first, x->wover_lo);
+		last = n == 0 ? x->wover_hi : max64(last, x->wover_hi);
+		n += x->wover;
+		x->wover = 0;
 	}
 	if (n > 0)
 		nj_matched(nj, gid, n, first, last, tc);
@@ -1651,6 +1724,7 @@ netjoin_new(const struct conf *cf, struct intern *in, const struct sipkey *sk,
 	pool_init(&nj->gpool, sizeof(struct nj_group));
 	pool_init(&nj->cpool, sizeof(struct nj_cls));
 	pool_init(&nj->spool, sizeof(struct nj_sig));
+	pool_init(&nj->xpool, sizeof(struct nj_gx));
 	itab_init(&nj->keys, 1024, nj_key_rehash, nj);
 	itab_init(&nj->groups, 1024, nj_group_rehash, nj);
 	itab_init(&nj->clss, 64, nj_cls_rehash, nj);
@@ -1670,18 +1744,20 @@ netjoin_clock(struct netjoin *nj, int64_t wm, int64_t now)
 	nj->wm = wm;
 	nj->now = now;
 	while (nj->nheap > 0 && nj_heap_deadline(nj, 0) <= wm)
-		nj_emit(nj, nj->heap[0], nj_group(nj, nj->heap[0])->plast);
+		nj_emit(nj, nj->heap[0],
+		    nj_gx_peek(nj, nj_group(nj, nj->heap[0]))->plast);
 }
 
 /* --- expiry, eviction, flush ------------------------------------------ */
 
-/* A group whose suppression has lapsed and that holds nothing is done. */
 static int
 nj_group_idle(const struct netjoin *nj, const struct nj_group *g)
 {
-	return (g->nwt == 0 && g->wover == 0 && g->pending == 0 &&
-	    (g->last_alert == NJ_NONE ||
-	    g->last_alert + nj->suppress <= nj->wm));
+	const struct nj_gx	*x = nj_gx_peek(nj, g);
+
+	return (g->nwt == 0 && x->wover == 0 && x->pending == 0 &&
+	    (x->last_alert == NJ_NONE ||
+	    x->last_alert + nj->suppress <= nj->wm));
 }
 
 static void
@@ -1785,7 +1861,7 @@ netjoin_evict(struct netjoin *nj)
 		nj_group_settle(nj, id);
 		g = nj_group(nj, id);
 		nj->st.evicted_groups++;
-		nj->st.evicted_events += g->nwt + g->wover;
+		nj->st.evicted_events += g->nwt + nj_gx_peek(nj, g)->wover;
 		nj_group_free(nj, id);
 		return (1);
 	}
@@ -1843,6 +1919,7 @@ netjoin_free(struct netjoin *nj)
 	pool_clear(&nj->gpool);
 	pool_clear(&nj->cpool);
 	pool_clear(&nj->spool);
+	pool_clear(&nj->xpool);
 	cidr_list_clear(&nj->internal);
 	free(nj->heap);
 	free(nj);
@@ -1884,9 +1961,10 @@ struct nj_saving {
 static void
 nj_save_group(struct snapshot_w *w, const struct nj_saving *sv, uint32_t gid)
 {
-	struct nj_group	*g = nj_group(sv->nj, gid);
-	const int64_t	*wt = nj_wt(g);
-	uint32_t	 i;
+	struct nj_group		*g = nj_group(sv->nj, gid);
+	const struct nj_gx	*x = nj_gx_peek(sv->nj, g);
+	const int64_t		*wt = nj_wt(g);
+	uint32_t		 i;
 
 	snapshot_put_u64(w, sv->rank[gid]);
 	snapshot_put_u8(w, g->good);
@@ -1895,14 +1973,14 @@ nj_save_group(struct snapshot_w *w, const struct nj_saving *sv, uint32_t gid)
 	snapshot_put_u32(w, g->nwt);
 	for (i = 0; i < g->nwt; i++)
 		snapshot_put_i64(w, wt[i]);
-	snapshot_put_u64(w, g->wover);
-	snapshot_put_i64(w, g->wover_lo);
-	snapshot_put_i64(w, g->wover_hi);
-	snapshot_put_i64(w, g->last_alert);
-	snapshot_put_u64(w, g->heapidx == NJ_NOHEAP ? UINT64_MAX : g->heapidx);
-	snapshot_put_u64(w, g->pending);
-	snapshot_put_i64(w, g->pfirst);
-	snapshot_put_i64(w, g->plast);
+	snapshot_put_u64(w, x->wover);
+	snapshot_put_i64(w, x->wover > 0 ? x->wover_lo : NJ_NONE);
+	snapshot_put_i64(w, x->wover > 0 ? x->wover_hi : NJ_NONE);
+	snapshot_put_i64(w, x->last_alert);
+	snapshot_put_u64(w, x->heapidx == NJ_NOHEAP ? UINT64_MAX : x->heapidx);
+	snapshot_put_u64(w, x->pending);
+	snapshot_put_i64(w, x->pfirst);
+	snapshot_put_i64(w, x->plast);
 	snapshot_put_i64(w, g->last_seen);
 	snapshot_put_str(w, g->device_name);
 	snapshot_put_str(w, g->image);
@@ -1920,7 +1998,7 @@ nj_save_group(struct snapshot_w *w, const struct nj_saving *sv, uint32_t gid)
 		snapshot_put_u16(w, g->ports[i]);
 	snapshot_put_u8(w, g->nurls);
 	for (i = 0; i < g->nurls; i++)
-		snapshot_put_str(w, g->urls[i]);
+		snapshot_put_str(w, x->urls[i]);
 }
 
 static void
@@ -2032,7 +2110,7 @@ nj_group_discard(struct netjoin *nj, uint32_t gid)
 }
 
 static int
-nj_load_waiting(struct snapshot_r *r, struct nj_group *g)
+nj_load_waiting(struct snapshot_r *r, struct nj_group *g, struct nj_gx *x)
 {
 	uint32_t	 i, cap, n;
 	int64_t		*wt;
@@ -2050,17 +2128,17 @@ nj_load_waiting(struct snapshot_r *r, struct nj_group *g)
 			return (-1);
 		g->nwt++;
 	}
-	if (snapshot_get_u64(r, &g->wover) == -1 ||
-	    snapshot_get_time(r, &g->wover_lo) == -1 ||
-	    snapshot_get_time(r, &g->wover_hi) == -1)
+	if (snapshot_get_u64(r, &x->wover) == -1 ||
+	    snapshot_get_time(r, &x->wover_lo) == -1 ||
+	    snapshot_get_time(r, &x->wover_hi) == -1)
 		return (-1);
-	if (g->wover > 0 && (g->wover_lo == NJ_NONE || g->wover_hi == NJ_NONE))
+	if (x->wover > 0 && (x->wover_lo == NJ_NONE || x->wover_hi == NJ_NONE))
 		return (snapshot_fail(r, "waiting aggregate without times"));
 	return (0);
 }
 
 static int
-nj_load_context(struct snapshot_r *r, struct nj_group *g)
+nj_load_context(struct snapshot_r *r, struct nj_group *g, struct nj_gx *x)
 {
 	uint32_t	 len;
 	uint8_t		 hp, hpo, n, i;
@@ -2097,11 +2175,33 @@ nj_load_context(struct snapshot_r *r, struct nj_group *g)
 	if (n > ALERT_MAX_URLS)
 		return (snapshot_fail(r, "too many URLs in a group"));
 	for (i = 0; i < n; i++) {
-		if (snapshot_get_str(r, &g->urls[g->nurls]) == -1)
+		if (snapshot_get_str(r, &x->urls[g->nurls]) == -1)
 			return (-1);
-		if (g->urls[g->nurls++] == NULL)
+		if (x->urls[g->nurls++] == NULL)
 			return (snapshot_fail(r, "empty URL in a group"));
 	}
+	return (0);
+}
+
+static int
+nj_load_group_read(struct snapshot_r *r, struct nj_group *g, struct nj_gx *x,
+    uint64_t *rank, uint64_t *hi)
+{
+	uint8_t		 good;
+
+	if (snapshot_get_u64(r, rank) == -1 ||
+	    snapshot_get_u8(r, &good) == -1 ||
+	    snapshot_get(r, &g->ip, sizeof(g->ip)) == -1 ||
+	    nj_load_waiting(r, g, x) == -1 ||
+	    snapshot_get_time(r, &x->last_alert) == -1 ||
+	    snapshot_get_u64(r, hi) == -1 ||
+	    snapshot_get_u64(r, &x->pending) == -1 ||
+	    snapshot_get_time(r, &x->pfirst) == -1 ||
+	    snapshot_get_time(r, &x->plast) == -1 ||
+	    snapshot_get_time(r, &g->last_seen) == -1 ||
+	    nj_load_context(r, g, x) == -1)
+		return (-1);
+	g->good = good != 0;
 	return (0);
 }
 
@@ -2111,23 +2211,18 @@ nj_load_group_fields(struct netjoin *nj, struct snapshot_r *r,
     struct nj_loading *ld, uint32_t gid)
 {
 	struct nj_group	*g = nj_group(nj, gid);
-	uint64_t	 hi, rank;
-	uint8_t		 good;
+	struct nj_gx	 x = nj_gx_none;
+	uint64_t	 hi = UINT64_MAX, rank = 0;
+	int		 rv;
 
-	g->heapidx = NJ_NOHEAP;
-	if (snapshot_get_u64(r, &rank) == -1 ||
-	    snapshot_get_u8(r, &good) == -1 ||
-	    snapshot_get(r, &g->ip, sizeof(g->ip)) == -1 ||
-	    nj_load_waiting(r, g) == -1 ||
-	    snapshot_get_time(r, &g->last_alert) == -1 ||
-	    snapshot_get_u64(r, &hi) == -1 ||
-	    snapshot_get_u64(r, &g->pending) == -1 ||
-	    snapshot_get_time(r, &g->pfirst) == -1 ||
-	    snapshot_get_time(r, &g->plast) == -1 ||
-	    snapshot_get_time(r, &g->last_seen) == -1 ||
-	    nj_load_context(r, g) == -1)
+	rv = nj_load_group_read(r, g, &x, &rank, &hi);
+	/* Even half read, it holds references: the group takes them. */
+	x.heapidx = NJ_NOHEAP;
+	if (x.wover != 0 || x.last_alert != NJ_NONE || x.pending != 0 ||
+	    x.pfirst != NJ_NONE || x.plast != NJ_NONE || g->nurls > 0)
+		*nj_gx(nj, g) = x;
+	if (rv == -1)
 		return;
-	g->good = good != 0;
 	if (rank >= ld->ngroups || ld->byrank[rank] != 0)
 		snapshot_fail(r, "bad or repeated group rank");
 	else if (hi != UINT64_MAX && (hi >= ld->nheap || ld->heap[hi] != 0))
@@ -2322,7 +2417,8 @@ nj_load_finish(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 		nj_group_lru_append(nj, ld->byrank[i]);
 	}
 	for (i = 0; i < ld->nheap; i++)
-		if (ld->heap[i] == 0 || nj_group(nj, ld->heap[i])->pending == 0)
+		if (ld->heap[i] == 0 ||
+		    nj_gx_peek(nj, nj_group(nj, ld->heap[i]))->pending == 0)
 			return (snapshot_fail(r,
 			    "hole in the suppression heap"));
 	for (i = 0; i < ld->nheap; i++)
