@@ -240,6 +240,7 @@ void
 cidr_list_init(struct cidr_list *l)
 {
 	l->v = NULL;
+	l->w = NULL;
 	l->n = l->cap = 0;
 }
 
@@ -247,16 +248,23 @@ void
 cidr_list_clear(struct cidr_list *l)
 {
 	free(l->v);
+	free(l->w);
 	cidr_list_init(l);
 }
 
 void
 cidr_list_add(struct cidr_list *l, const struct cidr *c)
 {
+	struct cidr_words	*w;
+
 	if (l->n == l->cap) {
 		l->cap = l->cap == 0 ? 8 : l->cap * 2;
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+		l->w = xreallocarray(l->w, l->cap, sizeof(*l->w));
 	}
+	w = &l->w[l->n];
+	addr_words(&c->net, &w->nhi, &w->nlo);
+	addr_mask(c->plen, &w->mhi, &w->mlo);
 	l->v[l->n++] = *c;
 }
 
@@ -291,19 +299,20 @@ cidr_list_add_special(struct cidr_list *l)
 /*
  * Is the address inside any prefix of the list? This runs once per
  * network record over some twenty entries, so it is a plain scan: the
- * address is converted once and each entry costs two masked compares.
+ * address is converted once, and each entry, converted when it was
+ * added, costs two masked compares.
  */
 int
 cidr_list_contains(const struct cidr_list *l, const struct in6_addr *a)
 {
-	uint64_t	 ahi, alo, nhi, nlo, mhi, mlo;
-	size_t		 i;
+	const struct cidr_words	*w;
+	uint64_t		 ahi, alo;
+	size_t			 i;
 
 	addr_words(a, &ahi, &alo);
 	for (i = 0; i < l->n; i++) {
-		addr_words(&l->v[i].net, &nhi, &nlo);
-		addr_mask(l->v[i].plen, &mhi, &mlo);
-		if ((ahi & mhi) == nhi && (alo & mlo) == nlo)
+		w = &l->w[i];
+		if ((ahi & w->mhi) == w->nhi && (alo & w->mlo) == w->nlo)
 			return (1);
 	}
 	return (0);

@@ -18,10 +18,17 @@ struct cidr {
 	uint8_t		plen;	/* IPv6 prefix length; IPv4 /n is 96 + n */
 };
 
+/* A prefix as the membership test uses it: network and mask words. */
+struct cidr_words {
+	uint64_t	 nhi, nlo;
+	uint64_t	 mhi, mlo;
+};
+
 struct cidr_list {
-	struct cidr	*v;
-	size_t		 n;
-	size_t		 cap;
+	struct cidr		*v;
+	struct cidr_words	*w;	/* the same prefixes, precomputed */
+	size_t			 n;
+	size_t			 cap;
 };
 
 int	addr_parse(const char *, size_t, struct in6_addr *);
