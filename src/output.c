@@ -70,6 +70,7 @@ struct outputs {
 	struct buf		 rend[OUTPUT_NFORMATS];
 	int			 have[OUTPUT_NFORMATS];
 	struct buf		 line;
+	int64_t			 written;	/* oldest unflushed alert; 0 */
 };
 
 static const char *const output_type_names[] = {
@@ -577,6 +578,8 @@ outputs_emit(struct outputs *os, const struct alert *a)
 	const struct buf	*b;
 	size_t			 i;
 
+	if (os->written == 0)
+		os->written = output_now();
 	memset(os->have, 0, sizeof(os->have));
 	for (i = 0; i < os->n; i++) {
 		o = os->v[i];
@@ -633,6 +636,7 @@ outputs_flush(struct outputs *os)
 	size_t		 i;
 	int		 rv = 0;
 
+	os->written = 0;
 	for (i = 0; i < os->n; i++) {
 		o = os->v[i];
 		if (o->fp != NULL && fflush(o->fp) == EOF) {
@@ -647,6 +651,19 @@ outputs_flush(struct outputs *os)
 		output_kick(o);
 	}
 	return (rv);
+}
+
+/*
+ * outputs_flush() once the oldest alert emitted since the last flush is
+ * `age' µs old at `now' (wall clock): called between messages, it bounds
+ * how long a long read holds its alerts back. 0 if nothing was due.
+ */
+int
+outputs_flush_due(struct outputs *os, int64_t now, int64_t age)
+{
+	if (os->written == 0 || now - os->written < age)
+		return (0);
+	return (outputs_flush(os));
 }
 
 /* Alerts at the head older than max_age are dropped, not sent. */
