@@ -761,6 +761,33 @@ START_TEST(test_listen_udp)
 }
 END_TEST
 
+
+/*
+ * A wake-up takes batch after batch while the kernel has more: 150
+ * datagrams waiting (more than two batches of 64) are all read in one
+ * pass of the loop.
+ */
+START_TEST(test_listen_udp_wakeup)
+{
+	struct conf_listen	*u;
+	char			 msg[16];
+	int			 i, n;
+
+	u = listen_add(PROTO_UDP);
+	u->rcvbuf = 1024 * 1024;
+	start();
+	for (i = 0; i < 150; i++) {
+		n = snprintf(msg, sizeof(msg), "m%03d", i);
+		udp_send(u->port, msg, (size_t)n);
+	}
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_uint_eq(lst(0)->datagrams, 150);
+	ck_assert_uint_eq(lst(0)->kernel_drops, 0);
+	ck_assert_uint_eq(pst()->messages, 150);
+	ck_assert_uint_eq(pst()->bytes, 150 * 4);
+}
+END_TEST
+
 /*
  * A tiny receive buffer overflows while the loop sleeps. The kernel
  * reports its count with the next datagram queued; every datagram sent is
@@ -1458,6 +1485,7 @@ listen_suite(void)
 	tcase_add_test(tc, test_listen_max_connections);
 	tcase_add_test(tc, test_listen_idle_timeout);
 	tcase_add_test(tc, test_listen_udp);
+	tcase_add_test(tc, test_listen_udp_wakeup);
 	tcase_add_test(tc, test_listen_udp_kernel_drops);
 	tcase_add_test(tc, test_listen_stop_drain);
 	tcase_add_test(tc, test_listen_emfile_backoff);
