@@ -122,10 +122,11 @@ daemon_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * After each live message: alerts that have waited DAEMON_FLUSH_AGE µs
- * are written at once, though the read they came with goes on. A TCP
- * backlog is read 1 MiB at a time, milliseconds of decoding, and its
- * alerts would otherwise wait for the end of it (daemon_flush_cb). A
- * bulk sender with many alerts pays one write per DAEMON_FLUSH_AGE.
+ * are written to the files at once, though the read they came with goes
+ * on. A TCP backlog is read 1 MiB at a time, milliseconds of decoding,
+ * and its alerts would otherwise wait for the end of it
+ * (daemon_flush_cb, which still syncs spools and starts network sends).
+ * A bulk sender with many alerts pays one write per DAEMON_FLUSH_AGE.
  */
 static void
 daemon_after_cb(void *arg, int64_t now)

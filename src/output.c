@@ -91,6 +91,7 @@ static void	 output_close(struct output *);
 static const struct buf *output_render(struct outputs *,
 		    enum output_format, const struct alert *);
 static void	 output_write(struct output *, const struct buf *);
+static int	 output_flush_file(struct output *);
 static void	 output_push(struct output *, const struct buf *);
 static void	 output_sync(struct output *);
 static void	 output_kick(struct output *);
@@ -625,6 +626,17 @@ output_sync(struct output *o)
 	    "spool write failed");
 }
 
+/* A file or stdout: what stdio holds goes out; -1 (counted) if it fails. */
+static int
+output_flush_file(struct output *o)
+{
+	if (o->fp == NULL || fflush(o->fp) != EOF)
+		return (0);
+	o->stats.errors++;
+	clearerr(o->fp);
+	return (-1);
+}
+
 /*
  * Flush files and spools, and start what network outputs have queued;
  * -1 if a file failed (each failure is counted).
@@ -639,11 +651,8 @@ outputs_flush(struct outputs *os)
 	os->written = 0;
 	for (i = 0; i < os->n; i++) {
 		o = os->v[i];
-		if (o->fp != NULL && fflush(o->fp) == EOF) {
-			o->stats.errors++;
-			clearerr(o->fp);
+		if (output_flush_file(o) == -1)
 			rv = -1;
-		}
 		if (o->q == NULL)
 			continue;
 		output_sync(o);
@@ -654,16 +663,26 @@ outputs_flush(struct outputs *os)
 }
 
 /*
- * outputs_flush() once the oldest alert emitted since the last flush is
- * `age' µs old at `now' (wall clock): called between messages, it bounds
- * how long a long read holds its alerts back. 0 if nothing was due.
+ * Between messages: once the oldest alert emitted since the last flush
+ * is `age' µs old at `now' (wall clock), flush the files and stdout, so
+ * that a long read does not hold their alerts back. Spools and network
+ * outputs wait for outputs_flush() at the end of the loop iteration, as
+ * before: an fdatasync(2) every `age' would cost more than the read.
+ * -1 if a file failed, else 0 (also when nothing was due).
  */
 int
 outputs_flush_due(struct outputs *os, int64_t now, int64_t age)
 {
+	size_t	 i;
+	int	 rv = 0;
+
 	if (os->written == 0 || now - os->written < age)
 		return (0);
-	return (outputs_flush(os));
+	os->written = 0;
+	for (i = 0; i < os->n; i++)
+		if (output_flush_file(os->v[i]) == -1)
+			rv = -1;
+	return (rv);
 }
 
 /* Alerts at the head older than max_age are dropped, not sent. */
