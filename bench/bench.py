@@ -826,12 +826,17 @@ class Bench:
 
     def bench_latency(self):
         tcp = self.res.get("tcp")
-        if not tcp:
+        if self.o.latency_rate:
+            rate = self.o.latency_rate
+        elif tcp:
+            recs = tcp["ceil"][0]["records"]
+            lines = self.size["tcp"]["lines"]
+            # half the maximum TCP rate, in messages (lines) per second
+            rate = 0.5 * tcp["lf_rate"] * lines / recs
+        else:
+            log("latency: no TCP rate to halve (run tcp too, or give "
+                "--latency-rate)")
             return
-        recs = tcp["ceil"][0]["records"]
-        lines = self.size["tcp"]["lines"]
-        # half the maximum TCP rate, in messages (lines) per second
-        rate = 0.5 * tcp["lf_rate"] * lines / recs
         n = int(min(self.size["mixed"]["lines"], rate * self.o.latency_secs))
         corpus, probes = self.probe_corpus(n)
         res = []
@@ -1237,6 +1242,10 @@ def options(argv):
                     help="steps, up to the first with a loss")
     ap.add_argument("--udp-secs", type=float, default=2.0)
     ap.add_argument("--latency-secs", type=float, default=3.0)
+    ap.add_argument("--latency-rate", type=float, default=0,
+                    help="messages/s of the latency row (default: half "
+                    "the median LF TCP rate, which needs the tcp row): "
+                    "to compare two builds at the same rate")
     ap.add_argument("--mem-sizes", default="1000000,10000000")
     ap.add_argument("--mem-budget", default="64G")
     ap.add_argument("--callgrind-events", type=int, default=20000)

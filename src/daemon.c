@@ -5,16 +5,18 @@
  * read; alerts are written at once and the outputs flushed once per loop
  * iteration in which something was written (an event made active by the
  * first alert), so a burst costs one flush and a lone alert is not held
- * back. Between the rules and the outputs sits the enrich stage
- * (allowlists, GeoIP, severity). A periodic tick runs bounded expiry;
- * another logs what was dropped since the last one. SIGTERM or SIGINT
- * stops accepting, processes what connections have buffered, sends what
- * the rules still count, lets the network outputs deliver (or spool) what
- * they hold for at most stop_timeout, and exits 0; a second signal cuts
- * that short. SIGUSR1 logs the counters, the metrics first: the numbers
- * that [metrics] listen serves over HTTP (metrics.h). SIGHUP reopens the
- * output files, for logrotate, and reloads the configuration file, all
- * or nothing (see daemon_reload()); the rules keep their state.
+ * back; within a long read, alerts that have waited DAEMON_FLUSH_AGE are
+ * written between two messages. Between the rules and the outputs sits
+ * the enrich stage (allowlists, GeoIP, severity). A periodic tick runs
+ * bounded expiry; another logs what was dropped since the last one.
+ * SIGTERM or SIGINT stops accepting, processes what connections have
+ * buffered, sends what the rules still count, lets the network outputs
+ * deliver (or spool) what they hold for at most stop_timeout, and exits
+ * 0; a second signal cuts that short. SIGUSR1 logs the counters, the
+ * metrics first: the numbers that [metrics] listen serves over HTTP
+ * (metrics.h). SIGHUP reopens the output files, for logrotate, and
+ * reloads the configuration file, all or nothing (see daemon_reload());
+ * the rules keep their state.
  */
 #include <sys/prctl.h>
 #include <sys/types.h>
@@ -44,6 +46,9 @@
 #include "priv.h"
 #include "siphash.h"
 #include "xmalloc.h"
+
+/* µs an alert may wait in an output's buffer while messages are read. */
+#define DAEMON_FLUSH_AGE	250
 
 struct daemon {
 	struct conf		*conf;		/* owned; a reload replaces it */
@@ -113,6 +118,22 @@ daemon_flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct daemon	*d = arg;
 
 	(void)outputs_flush(d->out);
+}
+
+/*
+ * After each live message: alerts that have waited DAEMON_FLUSH_AGE µs
+ * are written to the files at once, though the read they came with goes
+ * on. A TCP backlog is read 1 MiB at a time, milliseconds of decoding,
+ * and its alerts would otherwise wait for the end of it
+ * (daemon_flush_cb, which still syncs spools and starts network sends).
+ * A bulk sender with many alerts pays one write per DAEMON_FLUSH_AGE.
+ */
+static void
+daemon_after_cb(void *arg, int64_t now)
+{
+	struct daemon	*d = arg;
+
+	(void)outputs_flush_due(d->out, now, DAEMON_FLUSH_AGE);
 }
 
 static void
@@ -841,6 +862,7 @@ daemon_init(struct daemon *d, struct conf *cf)
 		log_warnx("cannot set up the event loop");
 		return (-1);
 	}
+	pipeline_set_after(d->pipe, daemon_after_cb, d);
 	d->lis = listeners_new(d->base, cf, d->pipe, daemon_clock, err,
 	    sizeof(err));
 	if (d->lis == NULL) {

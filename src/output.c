@@ -70,6 +70,7 @@ struct outputs {
 	struct buf		 rend[OUTPUT_NFORMATS];
 	int			 have[OUTPUT_NFORMATS];
 	struct buf		 line;
+	int64_t			 written;	/* oldest unflushed alert; 0 */
 };
 
 static const char *const output_type_names[] = {
@@ -90,6 +91,7 @@ static void	 output_close(struct output *);
 static const struct buf *output_render(struct outputs *,
 		    enum output_format, const struct alert *);
 static void	 output_write(struct output *, const struct buf *);
+static int	 output_flush_file(struct output *);
 static void	 output_push(struct output *, const struct buf *);
 static void	 output_sync(struct output *);
 static void	 output_kick(struct output *);
@@ -577,6 +579,8 @@ outputs_emit(struct outputs *os, const struct alert *a)
 	const struct buf	*b;
 	size_t			 i;
 
+	if (os->written == 0)
+		os->written = output_now();
 	memset(os->have, 0, sizeof(os->have));
 	for (i = 0; i < os->n; i++) {
 		o = os->v[i];
@@ -622,6 +626,17 @@ output_sync(struct output *o)
 	    "spool write failed");
 }
 
+/* A file or stdout: what stdio holds goes out; -1 (counted) if it fails. */
+static int
+output_flush_file(struct output *o)
+{
+	if (o->fp == NULL || fflush(o->fp) != EOF)
+		return (0);
+	o->stats.errors++;
+	clearerr(o->fp);
+	return (-1);
+}
+
 /*
  * Flush files and spools, and start what network outputs have queued;
  * -1 if a file failed (each failure is counted).
@@ -633,19 +648,40 @@ outputs_flush(struct outputs *os)
 	size_t		 i;
 	int		 rv = 0;
 
+	os->written = 0;
 	for (i = 0; i < os->n; i++) {
 		o = os->v[i];
-		if (o->fp != NULL && fflush(o->fp) == EOF) {
-			o->stats.errors++;
-			clearerr(o->fp);
+		if (output_flush_file(o) == -1)
 			rv = -1;
-		}
 		if (o->q == NULL)
 			continue;
 		output_sync(o);
 		o->stats.depth = outq_depth(o->q);
 		output_kick(o);
 	}
+	return (rv);
+}
+
+/*
+ * Between messages: once the oldest alert emitted since the last flush
+ * is `age' µs old at `now' (wall clock), flush the files and stdout, so
+ * that a long read does not hold their alerts back. Spools and network
+ * outputs wait for outputs_flush() at the end of the loop iteration, as
+ * before: an fdatasync(2) every `age' would cost more than the read.
+ * -1 if a file failed, else 0 (also when nothing was due).
+ */
+int
+outputs_flush_due(struct outputs *os, int64_t now, int64_t age)
+{
+	size_t	 i;
+	int	 rv = 0;
+
+	if (os->written == 0 || now - os->written < age)
+		return (0);
+	os->written = 0;
+	for (i = 0; i < os->n; i++)
+		if (output_flush_file(os->v[i]) == -1)
+			rv = -1;
 	return (rv);
 }
 

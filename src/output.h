@@ -47,6 +47,7 @@ struct outputs	*outputs_new(const struct conf *, struct event_base *, char *,
 void		 outputs_free(struct outputs *);
 void		 outputs_emit(struct outputs *, const struct alert *);
 int		 outputs_flush(struct outputs *);
+int		 outputs_flush_due(struct outputs *, int64_t, int64_t);
 int64_t		 outputs_drain(struct outputs *, int64_t);
 int		 outputs_settled(const struct outputs *);
 void		 outputs_reopen(struct outputs *);

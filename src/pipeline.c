@@ -22,9 +22,12 @@ struct pipeline {
 	int			 live;
 	struct rec		 rec;
 	struct pipeline_stats	 st;
+	void			(*after)(void *, int64_t);
+	void			*after_arg;
 };
 
 static void	pipeline_record_cb(void *, const struct fields *);
+static void	pipeline_decode(struct pipeline *, const char *, size_t);
 
 struct pipeline *
 pipeline_new(struct engine *e, size_t max_message)
@@ -64,23 +67,15 @@ pipeline_record_cb(void *arg, const struct fields *f)
 	engine_push(p->engine, &p->rec, p->now, p->live);
 }
 
-/*
- * One message: an optional syslog header and one JSON value. `now' is the
- * arrival time (wall clock, µs); `live' enables the future-time clamp.
- */
-void
-pipeline_message(struct pipeline *p, const char *msg, size_t len,
-    int64_t now, int live)
+/* An optional syslog header and one JSON value, then expiry work. */
+static void
+pipeline_decode(struct pipeline *p, const char *msg, size_t len)
 {
 	const char		*body;
 	size_t			 bodylen;
 	struct syslog_hdr	 hdr;
 	enum skip_reason	 why;
 
-	p->st.messages++;
-	p->st.bytes += len;
-	p->now = now;
-	p->live = live;
 	if (len > p->max_message) {
 		p->st.skipped[SKIP_TOO_LONG]++;
 		return;
@@ -91,7 +86,36 @@ pipeline_message(struct pipeline *p, const char *msg, size_t len,
 	}
 	if (json_parse(p->json, body, bodylen, &why) == -1)
 		p->st.skipped[why]++;
-	engine_tick(p->engine, now, PIPELINE_EXPIRE_STEP);
+	engine_tick(p->engine, p->now, PIPELINE_EXPIRE_STEP);
+}
+
+/*
+ * One message. `now' is the arrival time (wall clock, µs); `live' enables
+ * the future-time clamp. The after hook, if any, runs once it is done.
+ */
+void
+pipeline_message(struct pipeline *p, const char *msg, size_t len,
+    int64_t now, int live)
+{
+	p->st.messages++;
+	p->st.bytes += len;
+	p->now = now;
+	p->live = live;
+	pipeline_decode(p, msg, len);
+	if (p->after != NULL)
+		p->after(p->after_arg, now);
+}
+
+/*
+ * fn(arg, now) runs after each message, with its arrival time: the daemon
+ * writes out alerts there that a long read would otherwise hold back.
+ */
+void
+pipeline_set_after(struct pipeline *p, void (*fn)(void *, int64_t),
+    void *arg)
+{
+	p->after = fn;
+	p->after_arg = arg;
 }
 
 /* Skips decided before a message exists (framing). */

@@ -29,6 +29,8 @@ struct pipeline	*pipeline_new(struct engine *, size_t);
 void		 pipeline_free(struct pipeline *);
 void		 pipeline_message(struct pipeline *, const char *, size_t,
 		    int64_t, int);
+void		 pipeline_set_after(struct pipeline *,
+		    void (*)(void *, int64_t), void *);
 void		 pipeline_skip(struct pipeline *, enum skip_reason, uint64_t);
 const struct pipeline_stats *pipeline_stats(const struct pipeline *);
 uint64_t	 pipeline_skipped(const struct pipeline *);

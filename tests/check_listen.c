@@ -522,6 +522,67 @@ START_TEST(test_listen_tcp_bulk)
 }
 END_TEST
 
+/* What the after hook saw: calls, and the arrival times handed to it. */
+struct after_rec {
+	uint64_t	 calls;
+	uint64_t	 messages_then;	/* pipeline messages at the last call */
+	int64_t		 first;
+	int64_t		 last;
+};
+
+static void
+after_cb(void *arg, int64_t now)
+{
+	struct after_rec	*r = arg;
+
+	if (r->calls++ == 0)
+		r->first = now;
+	r->last = now;
+	r->messages_then = pst()->messages;
+}
+
+/*
+ * The pipeline's after hook (the daemon flushes overdue alerts there)
+ * runs once per message, each message already counted, with the arrival
+ * stamp of the listener's clock, also within one long read of a backlog.
+ */
+START_TEST(test_listen_after_hook)
+{
+	struct after_rec	 r;
+	char			*buf;
+	size_t			 len = 0, cap = 3 * 1024 * 1024, lines = 0;
+	int64_t			 t0, t1;
+	int			 fd, sz = 8 * 1024 * 1024;
+
+	memset(&r, 0, sizeof(r));
+	cf->max_message = 64 * 1024;
+	buf = xmalloc(cap);
+	while (len < 2 * 1024 * 1024) {
+		len += (size_t)snprintf(buf + len, cap - len, "%s\n", MDE_NET);
+		lines++;
+	}
+	listen_add(PROTO_TCP);
+	start();
+	pipeline_set_after(pl, after_cb, &r);
+	fd = tcp_connect(lc[0].port);
+	/* Room for all of it: the backlog is there at the first wake-up. */
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz,
+	    sizeof(sz)), 0);
+	t0 = now_us();
+	send_all(fd, buf, len);
+	ck_assert_uint_eq(wait_for(&pst()->messages, lines), lines);
+	t1 = now_us();
+	ck_assert_uint_eq(r.calls, lines);
+	ck_assert_uint_eq(r.messages_then, lines);
+	ck_assert_int_ge(r.first, t0);
+	ck_assert_int_ge(r.last, r.first);
+	ck_assert_int_le(r.last, t1);
+	ck_assert_uint_eq(pst()->decoded[REC_NET], lines);
+	close(fd);
+	free(buf);
+}
+END_TEST
+
 /* An octet count that does not parse: resynchronised at the next LF. */
 START_TEST(test_listen_tcp_bad_frame)
 {
@@ -697,6 +758,33 @@ START_TEST(test_listen_udp)
 	ck_assert_uint_eq(pst()->bytes, 5 + 5 + 64);
 	ck_assert_uint_eq(pst()->skipped[SKIP_TOO_LONG], 1);
 	ck_assert_uint_eq(pst()->skipped[SKIP_EMPTY], 1);
+}
+END_TEST
+
+
+/*
+ * A wake-up takes batch after batch while the kernel has more: 150
+ * datagrams waiting (more than two batches of 64) are all read in one
+ * pass of the loop.
+ */
+START_TEST(test_listen_udp_wakeup)
+{
+	struct conf_listen	*u;
+	char			 msg[16];
+	int			 i, n;
+
+	u = listen_add(PROTO_UDP);
+	u->rcvbuf = 1024 * 1024;
+	start();
+	for (i = 0; i < 150; i++) {
+		n = snprintf(msg, sizeof(msg), "m%03d", i);
+		udp_send(u->port, msg, (size_t)n);
+	}
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_uint_eq(lst(0)->datagrams, 150);
+	ck_assert_uint_eq(lst(0)->kernel_drops, 0);
+	ck_assert_uint_eq(pst()->messages, 150);
+	ck_assert_uint_eq(pst()->bytes, 150 * 4);
 }
 END_TEST
 
@@ -1388,6 +1476,7 @@ listen_suite(void)
 	tcase_add_test(tc, test_listen_tcp_too_long);
 	tcase_add_test(tc, test_listen_tcp_max_frame);
 	tcase_add_test(tc, test_listen_tcp_bulk);
+	tcase_add_test(tc, test_listen_after_hook);
 	tcase_add_test(tc, test_listen_tcp_bad_frame);
 	tcase_add_test(tc, test_listen_half_frame);
 	tcase_add_test(tc, test_listen_allow_refuses);
@@ -1396,6 +1485,7 @@ listen_suite(void)
 	tcase_add_test(tc, test_listen_max_connections);
 	tcase_add_test(tc, test_listen_idle_timeout);
 	tcase_add_test(tc, test_listen_udp);
+	tcase_add_test(tc, test_listen_udp_wakeup);
 	tcase_add_test(tc, test_listen_udp_kernel_drops);
 	tcase_add_test(tc, test_listen_stop_drain);
 	tcase_add_test(tc, test_listen_emfile_backoff);

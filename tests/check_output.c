@@ -224,6 +224,107 @@ START_TEST(test_output_file_appends)
 }
 END_TEST
 
+/*
+ * outputs_flush_due(): an alert stays in the buffer until the oldest one
+ * since the last flush is `age' old at `now'; then all are written, and
+ * the next alert starts the wait again.
+ */
+START_TEST(test_output_flush_due)
+{
+	struct tmpfile		 t;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a, b;
+	char			 err[256], *s, *wa, *wb;
+	int64_t			 before, after;
+
+	tmp_make(&t);
+	o = (struct conf_output){ .name = "f", .type = OUT_FILE,
+	    .format = FMT_JSON, .path = t.path, .line = 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, NULL, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	ck_assert_int_eq(outputs_flush_due(os, output_now() + 1000000, 250),
+	    0);
+	sample_alert(&a, 1);
+	sample_alert(&b, 2);
+	wa = rendered(&a, FMT_JSON);
+	wb = rendered(&b, FMT_JSON);
+
+	before = output_now();
+	outputs_emit(os, &a);
+	after = output_now();
+	ck_assert_int_eq(outputs_flush_due(os, before + 249, 250), 0);
+	s = slurp(t.path, NULL);
+	ck_assert_str_eq(s, "");
+	free(s);
+	ck_assert_int_eq(outputs_flush_due(os, after + 250, 250), 0);
+	s = slurp(t.path, NULL);
+	ck_assert_str_eq(s, wa);
+	free(s);
+
+	/* The wait starts at the next alert, not at the first one. */
+	before = output_now();
+	outputs_emit(os, &b);
+	ck_assert_int_eq(outputs_flush_due(os, before + 249, 250), 0);
+	s = slurp(t.path, NULL);
+	ck_assert_str_eq(s, wa);
+	free(s);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	ck_assert_int_eq(outputs_flush_due(os, output_now() + 1000000, 250),
+	    0);
+	s = slurp(t.path, NULL);
+	ck_assert_uint_eq(strlen(s), strlen(wa) + strlen(wb));
+	ck_assert_str_eq(s + strlen(wa), wb);
+	free(s);
+	outputs_free(os);
+	free(wa);
+	free(wb);
+	unlink(t.path);
+}
+END_TEST
+
+/*
+ * outputs_flush_due() leaves spools alone (an fdatasync per call would
+ * cost more than the read it interrupts): outputs_flush() syncs them.
+ */
+START_TEST(test_output_flush_due_spool)
+{
+	struct event_base	*base;
+	struct conf		 c;
+	struct conf_output	 o;
+	struct outputs		*os;
+	struct alert		 a;
+	char			 dir[] = "/tmp/check_output.XXXXXX", err[256];
+	char			 cmd[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(base = event_base_new());
+	o = (struct conf_output){ .name = "h1", .type = OUT_WEBHOOK,
+	    .format = FMT_JSON, .url = "http://127.0.0.1:9/", .batch = 1,
+	    .queue_size = 10, .spool = dir, .spool_max = 1 << 20,
+	    .max_retries = 1, .max_age = INT64_C(1) << 40,
+	    .backoff_min = 1000000, .backoff_max = 1000000,
+	    .connect_timeout = 1000000, .request_timeout = 1000000,
+	    .retry_after_max = 1000000, .line = 1 };
+	conf_with(&c, &o, 1);
+	os = outputs_new(&c, base, err, sizeof(err));
+	ck_assert_msg(os != NULL, "%s", err);
+	sample_alert(&a, 1);
+	outputs_emit(os, &a);
+	ck_assert_int_eq(outputs_flush_due(os, output_now() + 1000000, 250),
+	    0);
+	ck_assert_uint_eq(outputs_stats(os, 0)->spooled, 0);
+	ck_assert_int_eq(outputs_flush(os), 0);
+	ck_assert_uint_eq(outputs_stats(os, 0)->spooled, 1);
+	outputs_free(os);
+	event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* A file output creates its file 0640, whatever the umask allows. */
 START_TEST(test_output_file_mode)
 {
@@ -754,6 +855,8 @@ main(void)
 
 	tcase_add_test(tc, test_output_file_roundtrip);
 	tcase_add_test(tc, test_output_file_appends);
+	tcase_add_test(tc, test_output_flush_due);
+	tcase_add_test(tc, test_output_flush_due_spool);
 	tcase_add_test(tc, test_output_same_format_twice);
 	tcase_add_test(tc, test_output_file_mode);
 	tcase_add_test(tc, test_output_sink);
