@@ -304,9 +304,38 @@ json_tail_clean(const struct json *j)
 }
 
 /*
- * Keep a scalar if the key before it named a slot. Strings yajl had to
- * unescape live in its own buffer until the next token, so they are
- * copied into the arena; everything else points into the message.
+ * A string yajl unescaped lives in its own buffer until the next token,
+ * so it is copied into the arena. Out of line, and json_store()'s calls
+ * are all tail calls, so that the common store (a string in the message)
+ * runs without a stack frame: one string in seven has an escape.
+ */
+static int	json_store_copy(struct json *, struct fval *, const char *,
+		    size_t, uint8_t) __attribute__((__noinline__));
+static int	json_store_top(struct json *) __attribute__((__noinline__));
+
+static int
+json_store_copy(struct json *j, struct fval *v, const char *s, size_t n,
+    uint8_t type)
+{
+	v->p = j->arena + j->arenalen;
+	v->n = (uint32_t)n;
+	v->type = type;
+	memcpy(j->arena + j->arenalen, s, n);
+	j->arenalen += n;
+	return (1);
+}
+
+/* A scalar at the top level: a complete value, if not a record. */
+static int
+json_store_top(struct json *j)
+{
+	json_value_done(j);
+	return (1);
+}
+
+/*
+ * Keep a scalar if the key before it named a slot; everything but an
+ * unescaped string points into the message.
  */
 static int
 json_store(struct json *j, const unsigned char *p, size_t n, uint8_t type)
@@ -315,21 +344,16 @@ json_store(struct json *j, const unsigned char *p, size_t n, uint8_t type)
 	const char	*s = (const char *)p;
 	uintptr_t	 off = (uintptr_t)s - (uintptr_t)j->msg;
 
-	if (j->depth == 0) {
-		json_value_done(j);
-		return (1);
-	}
+	if (j->depth == 0)
+		return (json_store_top(j));
 	if (j->slot < 0)
 		return (1);
 	v = &j->f.v[j->slot];
 	j->slot = -1;
 	if (n > UINT32_MAX)
 		return (1);
-	if (s != NULL && (off > j->msglen || n > j->msglen - off)) {
-		memcpy(j->arena + j->arenalen, s, n);
-		s = j->arena + j->arenalen;
-		j->arenalen += n;
-	}
+	if (s != NULL && (off > j->msglen || n > j->msglen - off))
+		return (json_store_copy(j, v, s, n, type));
 	v->p = s;
 	v->n = (uint32_t)n;
 	v->type = type;
