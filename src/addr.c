@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <endian.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,27 +122,25 @@ addr_format(const struct in6_addr *a, char *buf, size_t len)
 	return (strlen(buf));
 }
 
-/* Eight bytes in network order as a number; compilers make it a bswap. */
+/*
+ * Eight bytes in network order as a number. gcc 12 at -O2 keeps a byte
+ * loop as a loop (8 loads and shifts), and cidr_list_contains() does
+ * this twice per prefix for every network record: a copy and one bswap.
+ */
 static uint64_t
 addr_load64(const uint8_t *p)
 {
-	uint64_t	 v = 0;
-	int		 i;
+	uint64_t	 v;
 
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return (v);
+	memcpy(&v, p, sizeof(v));
+	return (be64toh(v));
 }
 
 static void
 addr_store64(uint8_t *p, uint64_t v)
 {
-	int	 i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
+	v = htobe64(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 /* The address as two 64-bit words, most significant first. */

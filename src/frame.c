@@ -75,6 +75,14 @@ frame_eol(const struct framer *fr, const char *buf, size_t len)
 {
 	const char	*lf, *nul;
 
+	if (fr->mode == FRAME_LF && fr->nul_end) {
+		/*
+		 * One pass instead of two: strchrnul stops at a LF or at a
+		 * NUL, and the caller's NUL at buf[len] bounds it.
+		 */
+		lf = strchrnul(buf, '\n');
+		return (lf < buf + len ? lf : NULL);
+	}
 	lf = memchr(buf, '\n', len);
 	if (fr->mode != FRAME_LF)
 		return (lf);

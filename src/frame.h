@@ -33,6 +33,9 @@ struct framer {
 	size_t			max;
 	uint64_t		skip;		/* bytes still to skip */
 	int			skip_lf;	/* skipping to the next LF */
+	int			nul_end;	/* the caller keeps a NUL at
+						   buf[len] (frame_feed(),
+						   frame_eof()) */
 	struct frame_stats	st;
 };
 

@@ -1,7 +1,8 @@
 /*
  * signetd: --replay (see replay.h). Reads in large blocks and frames with
  * the same streaming framer as the TCP listeners; the framing is chosen
- * by the first byte of the input.
+ * by the first byte of the input. The block is kept NUL-terminated, so
+ * the framer finds a line's end in one pass (struct framer's nul_end).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,8 +66,9 @@ replay_run(const char *path, struct pipeline *p, size_t max_message,
 	}
 	cap = max_message + 64 > REPLAY_BLOCK ? max_message + 64 : REPLAY_BLOCK;
 	cap *= 2;
-	buf = xmalloc(cap);
+	buf = xmalloc(cap + 1);		/* + the NUL after the data */
 	frame_init(&fr, FRAME_UNKNOWN, max_message);
+	fr.nul_end = 1;
 	for (;;) {
 		n = read(fd, buf + len, cap - len);
 		if (n == -1 && errno == EINTR)
@@ -80,12 +82,15 @@ replay_run(const char *path, struct pipeline *p, size_t max_message,
 			break;
 		rs->bytes += (uint64_t)n;
 		len += (size_t)n;
+		buf[len] = '\0';
 		used = frame_feed(&fr, buf, len, replay_msg_cb, &rc);
 		memmove(buf, buf + used, len - used);
 		len -= used;
 	}
-	if (rv == 0)
+	if (rv == 0) {
+		buf[len] = '\0';
 		frame_eof(&fr, buf, len, replay_msg_cb, &rc);
+	}
 	rs->frame = fr.st;
 	replay_account(p, rs);
 	free(buf);

@@ -60,17 +60,6 @@ siphash_init(struct siphash *s, const struct sipkey *k)
 	s->total = 0;
 }
 
-static inline void
-siphash_byte(struct siphash *s, uint8_t c)
-{
-	s->tail |= (uint64_t)c << (8 * s->ntail);
-	if (++s->ntail == 8) {
-		sipblock(s, s->tail);
-		s->tail = 0;
-		s->ntail = 0;
-	}
-}
-
 static inline uint64_t
 le64(const uint8_t *p)
 {
@@ -115,45 +104,66 @@ siphash_words(struct siphash *s, const uint8_t *p, size_t len, int lower)
 	return (done);
 }
 
-void
-siphash_add(struct siphash *s, const void *data, size_t len)
+/* The first n < 8 bytes of p as a little-endian word, the rest zero. */
+static inline uint64_t
+le_part(const uint8_t *p, size_t n)
 {
-	const uint8_t	*p = data;
+	uint64_t	 v = 0;
+
+	while (n-- > 0)
+		v |= (uint64_t)p[n] << (8 * n);
+	return (v);
+}
+
+/*
+ * Feed len bytes, lower-cased or not. A part that does not fill the
+ * pending word is merged into it as a whole (le_part()), not a byte at a
+ * time through the word's state: keys are hashed in several small parts
+ * (a length, a flag, then strings), and the byte path was the larger
+ * part of siphash_add()'s cost.
+ */
+static void
+siphash_feed(struct siphash *s, const uint8_t *p, size_t len, int lower)
+{
+	uint64_t	 m;
 	size_t		 n;
 
 	s->total += len;
-	while (len > 0 && s->ntail != 0) {
-		siphash_byte(s, *p++);
-		len--;
+	if (s->ntail != 0) {
+		n = 8 - s->ntail;
+		if (len < n)
+			n = len;
+		m = le_part(p, n);
+		if (lower)
+			m = lower8(m);
+		s->tail |= m << (8 * s->ntail);
+		s->ntail += n;
+		p += n;
+		len -= n;
+		if (s->ntail < 8)
+			return;
+		sipblock(s, s->tail);
+		s->tail = 0;
+		s->ntail = 0;
 	}
-	/* Whole little-endian words straight from the input. */
-	n = siphash_words(s, p, len, 0);
+	n = siphash_words(s, p, len, lower);
 	p += n;
 	len -= n;
-	while (len-- > 0)
-		siphash_byte(s, *p++);
+	m = le_part(p, len);
+	s->tail = lower ? lower8(m) : m;
+	s->ntail = len;
+}
+
+void
+siphash_add(struct siphash *s, const void *data, size_t len)
+{
+	siphash_feed(s, data, len, 0);
 }
 
 void
 siphash_add_lower(struct siphash *s, const char *str, size_t len)
 {
-	const uint8_t	*p = (const uint8_t *)str;
-	uint8_t		 c;
-	size_t		 n;
-
-	s->total += len;
-	while (len > 0 && s->ntail != 0) {
-		c = *p++;
-		len--;
-		siphash_byte(s, c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c);
-	}
-	n = siphash_words(s, p, len, 1);
-	p += n;
-	len -= n;
-	while (len-- > 0) {
-		c = *p++;
-		siphash_byte(s, c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c);
-	}
+	siphash_feed(s, (const uint8_t *)str, len, 1);
 }
 
 uint64_t

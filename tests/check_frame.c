@@ -23,6 +23,13 @@ struct sink {
 	size_t	 zero;		/* empty messages delivered: a bug */
 };
 
+/*
+ * Callers made while this is set keep a NUL after the bytes they hand
+ * over and say so (struct framer's nul_end), as --replay does; the
+ * "nul_end" test case runs every test that way.
+ */
+static int	 nul_end;
+
 /* A caller: a buffer of max + 11 bytes, fed in chunks of a fixed size. */
 struct caller {
 	struct framer	 fr;
@@ -60,13 +67,15 @@ caller_init(struct caller *c, enum frame_mode mode, size_t max)
 {
 	memset(c, 0, sizeof(*c));
 	frame_init(&c->fr, mode, max);
+	c->fr.nul_end = nul_end;
 	c->cap = max + 11;
 	c->buf = xmalloc(c->cap);
 }
 
 /*
- * Feed the buffered bytes from an exactly sized copy, so that ASan sees a
- * read past what we handed over, and keep the tail.
+ * Feed the buffered bytes from an exactly sized copy (and its NUL, for a
+ * nul_end caller), so that ASan sees a read past what we handed over, and
+ * keep the tail.
  */
 static void
 caller_run(struct caller *c, int eof)
@@ -74,7 +83,12 @@ caller_run(struct caller *c, int eof)
 	char	*copy;
 	size_t	 n;
 
-	copy = xmemdup(c->buf, c->used > 0 ? c->used : 1);
+	if (c->fr.nul_end) {
+		copy = xmalloc(c->used + 1);
+		memcpy(copy, c->buf, c->used);
+		copy[c->used] = '\0';
+	} else
+		copy = xmemdup(c->buf, c->used > 0 ? c->used : 1);
 	if (eof) {
 		frame_eof(&c->fr, copy, c->used, sink_cb, &c->sink);
 		n = c->used;
@@ -534,6 +548,51 @@ START_TEST(test_frame_hostile)
 }
 END_TEST
 
+/*
+ * A framer told that a NUL follows the data (--replay's) cuts every
+ * stream exactly as one that is not: the hostile streams of
+ * test_frame_hostile, NUL bytes included, in both ways.
+ */
+START_TEST(test_frame_nul_end_same)
+{
+	static const char	 alpha[] = "0123456789  \r\n\n{}a\0";
+	struct caller		 plain, c;
+	char			 stream[512];
+	uint64_t		 x = 7;
+	size_t			 len, max, j, chunk;
+	enum frame_mode		 mode;
+	int			 i;
+
+	for (i = 0; i < 3000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = (x >> 33) % sizeof(stream);
+		max = 1 + (x >> 20) % 40;
+		mode = (enum frame_mode)((x >> 10) % 3);
+		for (j = 0; j < len; j++) {
+			x = x * 6364136223846793005ULL + 1;
+			stream[j] = i % 4 == 0 ? (char)(x >> 56) :
+			    alpha[(x >> 40) % (sizeof(alpha) - 1)];
+		}
+		chunk = 1 + (x >> 50) % (max + 11);
+		nul_end = 0;
+		run(&plain, mode, max, stream, len, chunk);
+		nul_end = 1;
+		run(&c, mode, max, stream, len, chunk);
+		if (strcmp(msgs(&c), msgs(&plain)) != 0 ||
+		    memcmp(&c.fr.st, &plain.fr.st, sizeof(c.fr.st)) != 0)
+			ck_abort_msg("case %d: nul_end changes the result", i);
+		caller_free(&plain);
+		caller_free(&c);
+	}
+}
+END_TEST
+
+static void
+nul_end_on(void)
+{
+	nul_end = 1;
+}
+
 int
 main(void)
 {
@@ -543,6 +602,29 @@ main(void)
 	int	 nf;
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_frame_lf_terminators);
+	tcase_add_test(tc, test_frame_lf_empty_lines);
+	tcase_add_test(tc, test_frame_lf_last_line_at_eof);
+	tcase_add_test(tc, test_frame_detect);
+	tcase_add_test(tc, test_frame_octet_basic);
+	tcase_add_test(tc, test_frame_octet_logger);
+	tcase_add_test(tc, test_frame_octet_trailers);
+	tcase_add_test(tc, test_frame_octet_zero_length);
+	tcase_add_test(tc, test_frame_octet_bad_counts);
+	tcase_add_test(tc, test_frame_octet_too_long);
+	tcase_add_test(tc, test_frame_octet_too_long_split);
+	tcase_add_test(tc, test_frame_lf_huge_line);
+	tcase_add_test(tc, test_frame_lf_max_boundary);
+	tcase_add_test(tc, test_frame_eof_truncated);
+	tcase_add_test(tc, test_frame_empty_input);
+	tcase_add_test(tc, test_frame_split_everywhere);
+	tcase_add_test(tc, test_frame_hostile);
+	tcase_add_test(tc, test_frame_nul_end_same);
+	suite_add_tcase(s, tc);
+	/* the same tests, with callers that keep a NUL after the data */
+	tc = tcase_create("nul_end");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, nul_end_on, NULL);
 	tcase_add_test(tc, test_frame_lf_terminators);
 	tcase_add_test(tc, test_frame_lf_empty_lines);
 	tcase_add_test(tc, test_frame_lf_last_line_at_eof);

@@ -164,6 +164,50 @@ START_TEST(test_json_top_level_array)
 }
 END_TEST
 
+/*
+ * "records" opens an envelope only as a key of a top-level map with an
+ * array for its value; anywhere else it is a key like any other, and a
+ * key that followed it does not make the next array an envelope.
+ */
+START_TEST(test_json_records_key_only_at_top)
+{
+	struct seen		 s = { .n = 0 };
+	struct json		*j = json_new(seen_cb, &s);
+	enum skip_reason	 why;
+
+	/* in a record of a top-level array: the record, not its array */
+	ck_assert_int_eq(parse(j, "[{\"category\":\"a\",\"records\":"
+	    "[{\"category\":\"inner\"}]}]", &why), 1);
+	ck_field(&s.f[0], F_CATEGORY, "a");
+	/* a map for its value is skipped, and the top map is the record */
+	s.n = 0;
+	ck_assert_int_eq(parse(j, "{\"records\":{\"category\":\"inner\"},"
+	    "\"category\":\"top\"}", &why), 1);
+	ck_field(&s.f[0], F_CATEGORY, "top");
+	/* a scalar between the key and an array: no envelope */
+	s.n = 0;
+	ck_assert_int_eq(parse(j, "{\"records\":1,\"x\":[{\"category\":"
+	    "\"inner\"}],\"category\":\"top\"}", &why), 1);
+	ck_field(&s.f[0], F_CATEGORY, "top");
+	/* in properties: not an envelope either */
+	s.n = 0;
+	ck_assert_int_eq(parse(j, "{\"properties\":{\"records\":"
+	    "[{\"category\":\"inner\"}]},\"category\":\"top\"}", &why), 1);
+	ck_field(&s.f[0], F_CATEGORY, "top");
+	/* NXLog 6's prefix does not reach it */
+	s.n = 0;
+	ck_assert_int_eq(parse(j, "{\"EventData.records\":[{\"category\":"
+	    "\"inner\"}],\"category\":\"top\"}", &why), 1);
+	ck_field(&s.f[0], F_CATEGORY, "top");
+	/* and at the top it does, next to other keys */
+	s.n = 0;
+	ck_assert_int_eq(parse(j, "{\"x\":1,\"records\":[{\"category\":"
+	    "\"a\"},{\"category\":\"b\"}],\"y\":[]}", &why), 2);
+	ck_field(&s.f[1], F_CATEGORY, "b");
+	json_free(j);
+}
+END_TEST
+
 /* Escaped strings are unescaped into the arena and stay valid. */
 START_TEST(test_json_escapes)
 {
@@ -291,6 +335,7 @@ main(void)
 	tcase_add_test(tc, test_json_winlogbeat6);
 	tcase_add_test(tc, test_json_mde_envelope);
 	tcase_add_test(tc, test_json_top_level_array);
+	tcase_add_test(tc, test_json_records_key_only_at_top);
 	tcase_add_test(tc, test_json_escapes);
 	tcase_add_test(tc, test_json_eventdata_prefix);
 	tcase_add_test(tc, test_json_bad_input);

@@ -145,6 +145,40 @@ START_TEST(test_norm_sysmon_proc_hashes_any_order)
 }
 END_TEST
 
+/* Forty characters that are not all hex digits are not a SHA1. */
+START_TEST(test_norm_sha1_non_hex_refused)
+{
+	static const char *const bad[] = {
+		"g9ef40d5ba35ba0dcf092cf688a403e6affcb55f",
+		"19ef40d5ba35ba0dcf092cf688a403e6affcb55G",
+		"19ef40d5ba35ba0dcf092cf688a403e6affcb5 f",
+		"19ef40d5ba35ba0dcf092cf688a403e6affcb5:f",
+		"19ef40d5ba35ba0dcf092cf688a403e6affcb5/f",
+		"19ef40d5ba35ba0dcf092cf688a403e6affcb5`f",
+		"19ef40d5ba35ba0dcf092cf688a403e6affcb5@f",
+		"19ef40d5ba35ba0dcf092cf688a403e6affcb5\\u00e9"
+	};
+	char		 line[512];
+	struct one	*o;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "{" SYSMON_HDR "\"EventID\":1,"
+		    "\"UtcTime\":\"2020-08-06 07:56:20\",\"ProcessGuid\":"
+		    "\"{AB}\",\"Hashes\":\"SHA1=%s\"}", bad[i]);
+		o = norm_line(line);
+		ck_assert_msg(o->rc == -1 && o->why == SKIP_BAD_FIELD,
+		    "SHA1=%s taken", bad[i]);
+	}
+	o = norm_line("{\"category\":\"AdvancedHunting-DeviceFileCertificateInfo"
+	    "\",\"properties\":{\"DeviceId\":\"d\",\"Timestamp\":"
+	    "\"2024-03-01T00:00:00Z\",\"SHA1\":"
+	    "\"19ef40d5ba35ba0dcf092cf688a403e6affcb5\\u00ff\"}}");
+	ck_assert_int_eq(o->rc, -1);
+	ck_assert_int_eq(o->why, SKIP_BAD_FIELD);
+}
+END_TEST
+
 /* Without UtcTime the forwarder's timestamp is used. */
 START_TEST(test_norm_sysmon_time_fallback)
 {
@@ -291,6 +325,7 @@ main(void)
 	tcase_add_test(tc, test_norm_sysmon_net);
 	tcase_add_test(tc, test_norm_sysmon_initiated_strict);
 	tcase_add_test(tc, test_norm_sysmon_proc_hashes_any_order);
+	tcase_add_test(tc, test_norm_sha1_non_hex_refused);
 	tcase_add_test(tc, test_norm_sysmon_time_fallback);
 	tcase_add_test(tc, test_norm_skips);
 	tcase_add_test(tc, test_norm_mde_net);
