@@ -123,9 +123,9 @@ addr_format(const struct in6_addr *a, char *buf, size_t len)
 }
 
 /*
- * Eight bytes in network order as a number. gcc 12 at -O2 keeps a byte
- * loop as a loop (8 loads and shifts), and cidr_list_contains() does
- * this twice per prefix for every network record: a copy and one bswap.
+ * Eight bytes in network order as a number: a copy and one bswap (gcc 12
+ * at -O2 keeps a byte loop as a loop, 8 loads and shifts). It runs twice
+ * for every network record's address, and per prefix when one is added.
  */
 static uint64_t
 addr_load64(const uint8_t *p)
