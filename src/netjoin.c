@@ -96,6 +96,12 @@ struct nj_key {
 	 * second more of either is harmless. Bad facts are exact.
 	 */
 	uint32_t	 good_s;
+	/*
+	 * While bad_hi is NJ_NONE (no bad fact held), bad_lo is the exact
+	 * time of the fact whose details the key has, or NJ_NONE: an alert
+	 * still tells it once the fact has aged out, whether the sweep has
+	 * been by or not.
+	 */
 	int64_t		 bad_lo;
 	int64_t		 bad_hi;
 };
@@ -820,8 +826,10 @@ nj_key_age(struct netjoin *nj, struct nj_key *k)
 {
 	int64_t	 hz = nj_horizon(nj);
 
-	if (k->bad_hi != NJ_NONE && k->bad_hi < hz)
-		k->bad_lo = k->bad_hi = NJ_NONE;
+	if (k->bad_hi != NJ_NONE && k->bad_hi < hz) {
+		k->bad_lo = k->bad_hi;	/* the time of the details */
+		k->bad_hi = NJ_NONE;
+	}
 	if (k->good_s != 0 && nj_key_good_last(k) < hz)
 		k->good_s = 0;
 }
@@ -1185,7 +1193,7 @@ nj_alert_signature(const struct netjoin *nj, const struct nj_key *k,
 	a->has_sig = 1;
 	a->sig_signed = TRI_UNKNOWN;
 	a->sig_trusted = TRI_UNKNOWN;
-	a->sig_time = k->bad_hi != NJ_NONE ? k->bad_hi : nj_key_good_last(k);
+	a->sig_time = k->bad_hi != NJ_NONE ? k->bad_hi : k->bad_lo;
 	if (nj_key_sig(nj, k) == 0)
 		return;
 	g = nj_sig(nj, nj_key_sig(nj, k));
@@ -1495,8 +1503,11 @@ nj_key_fact(struct netjoin *nj, uint32_t kid, const struct rec *r,
 		nj_key_bad(nj, kid, r, status);
 		return;
 	}
-	if (k->bad_hi == NJ_NONE && r->time >= nj_key_good_last(k))
+	if (k->bad_hi == NJ_NONE && (k->bad_lo == NJ_NONE ||
+	    r->time >= k->bad_lo)) {
 		nj_key_details(nj, k, r, status);
+		k->bad_lo = r->time;
+	}
 	if (r->time > nj_key_good_last(k))
 		nj_key_set_good(k, r->time);
 	for (gid = k->groups; gid != 0; gid = nj_group(nj, gid)->kl.next)
@@ -2022,12 +2033,11 @@ nj_save_key(struct snapshot_w *w, const struct nj_saving *sv, uint32_t kid)
 	snapshot_put_u8(w, (uint8_t)(g != NULL ? g->is_signed : TRI_UNKNOWN));
 	snapshot_put_u8(w, (uint8_t)(g != NULL ? g->is_trusted : TRI_UNKNOWN));
 	snapshot_put_u8(w, g != NULL ? g->source : 0);
-	snapshot_put_i64(w, k->bad_lo);
+	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_lo : NJ_NONE);
 	snapshot_put_i64(w, k->bad_hi);
 	snapshot_put_i64(w, nj_key_good_last(k));
-	/* the time of the details; read back only for older files' sake */
-	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_hi :
-	    nj_key_good_last(k));
+	/* the time of the details */
+	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_hi : k->bad_lo);
 	snapshot_put_str(w, g != NULL ? g->status : NULL);
 	snapshot_put_str(w, g != NULL ? g->signer : NULL);
 	snapshot_put_str(w, g != NULL ? g->issuer : NULL);
@@ -2385,7 +2395,7 @@ nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 	}
 	kid = nj_key_add(nj, kr.device, kr.sha1, kr.path, h);
 	k = nj_key(nj, kid);
-	k->bad_lo = kr.bad_lo;
+	k->bad_lo = kr.bad_hi != NJ_NONE ? kr.bad_lo : kr.fact_time;
 	k->bad_hi = kr.bad_hi;
 	if (kr.good_last != NJ_NONE)
 		nj_key_set_good(k, kr.good_last);
