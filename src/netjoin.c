@@ -437,10 +437,15 @@ nj_bytes_sub(struct netjoin *nj, size_t n)
  */
 #define NJ_ROOM		4
 
+/*
+ * Fewer than NJ_ROOM ids left, counting the free list: a free list of
+ * one id is not room for a record that adds two keys once every fresh
+ * id has been handed out.
+ */
 static int
 nj_pool_tight(const struct pool *p)
 {
-	return (p->free == 0 && p->fresh > POOL_MAXID - NJ_ROOM);
+	return (p->n > POOL_MAXID - NJ_ROOM);
 }
 
 static void
