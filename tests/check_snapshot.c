@@ -299,6 +299,45 @@ START_TEST(test_snapshot_continuity_budget)
 }
 END_TEST
 
+/*
+ * The state's byte count drives the memory budget: a restored engine
+ * counts what the one that saved did, at every split of the stream.
+ */
+START_TEST(test_snapshot_bytes_restored)
+{
+	struct rec	 v[256];
+	struct alog	 l;
+	struct conf	*c = conf_new();
+	struct engine	*e;
+	uint64_t	 nb, eb, keys, groups;
+	size_t		 n = hand_stream(v), k;
+
+	memset(&l, 0, sizeof(l));
+	for (k = 0; k <= n; k++) {
+		e = mk_engine(c, &l, 1);
+		run_recs(e, v, 0, k);
+		nb = engine_netjoin_stats(e)->bytes;
+		keys = engine_netjoin_stats(e)->keys;
+		groups = engine_netjoin_stats(e)->groups;
+		eb = engine_stats(e)->bytes;
+		e = restart(e, c, &l, NOW(k));
+		ck_assert_msg(engine_netjoin_stats(e)->bytes == nb,
+		    "split %zu: netjoin bytes %llu, restored %llu", k,
+		    (unsigned long long)nb,
+		    (unsigned long long)engine_netjoin_stats(e)->bytes);
+		ck_assert_uint_eq(engine_netjoin_stats(e)->keys, keys);
+		ck_assert_uint_eq(engine_netjoin_stats(e)->groups, groups);
+		ck_assert_msg(engine_stats(e)->bytes == eb,
+		    "split %zu: bytes %llu, restored %llu", k,
+		    (unsigned long long)eb,
+		    (unsigned long long)engine_stats(e)->bytes);
+		engine_free(e);
+	}
+	alog_clear(&l);
+	conf_free(c);
+}
+END_TEST
+
 /* --- the demo stream, through the pipeline ---------------------------- */
 
 struct lines {
@@ -831,6 +870,7 @@ main(void)
 	tcase_add_test(tc, test_snapshot_crc32c);
 	tcase_add_test(tc, test_snapshot_every_section);
 	tcase_add_test(tc, test_snapshot_round_trip);
+	tcase_add_test(tc, test_snapshot_bytes_restored);
 	tcase_add_test(tc, test_snapshot_flipped_byte);
 	tcase_add_test(tc, test_snapshot_truncated);
 	tcase_add_test(tc, test_snapshot_foreign);
