@@ -338,6 +338,51 @@ START_TEST(test_snapshot_bytes_restored)
 }
 END_TEST
 
+/*
+ * Known bug, not fixed yet (runs with SIGNETD_KNOWN_BUGS set): the
+ * suppression heap's array never shrinks and its capacity is counted in
+ * st.bytes, but a load trusts a saved capacity only up to twice the
+ * groups plus 64. 65 groups suppressed at once grow it to 128 entries;
+ * once they have lapsed and gone, a restart counts 512 bytes fewer.
+ */
+START_TEST(test_snapshot_heap_capacity_restored)
+{
+	struct alog	 l;
+	struct conf	*c = conf_new();
+	struct engine	*e;
+	struct rec	 r;
+	char		 ip[32];
+	uint64_t	 eb;
+	int		 i, j;
+
+	memset(&l, 0, sizeof(l));
+	e = mk_engine(c, &l, 1);
+	r = mk_cert("d1", T0, 0xaa, TRI_FALSE, TRI_FALSE);
+	engine_push(e, &r, NOW(0), 0);
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < 65; i++) {
+			snprintf(ip, sizeof(ip), "81.2.%d.%d", i / 200, 1 + i % 200);
+			r = mk_net("d1", T0 + j * T_SEC, 0xaa, ip);
+			engine_push(e, &r, NOW(0), 0);
+		}
+	ck_assert_uint_eq(l.n, 65);
+	r = mk_cert("d2", T0 + 2 * T_HOUR, 0xbb, TRI_TRUE, TRI_TRUE);
+	engine_push(e, &r, NOW(0), 0);
+	ck_assert_uint_eq(l.n, 130);
+	r = mk_cert("d2", T0 + 30 * T_HOUR, 0xbb, TRI_TRUE, TRI_TRUE);
+	engine_push(e, &r, NOW(0), 0);
+	for (i = 0; i < 10; i++)
+		engine_tick(e, NOW(0), 1000000);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->groups, 0);
+	eb = engine_stats(e)->bytes;
+	e = restart(e, c, &l, NOW(0));
+	ck_assert_uint_eq(engine_stats(e)->bytes, eb);
+	engine_free(e);
+	alog_clear(&l);
+	conf_free(c);
+}
+END_TEST
+
 /* --- the demo stream, through the pipeline ---------------------------- */
 
 struct lines {
@@ -862,7 +907,7 @@ main(void)
 {
 	Suite	*s = suite_create("snapshot");
 	TCase	*tc = tcase_create("format");
-	TCase	*tcc = tcase_create("continuity");
+	TCase	*tcc = tcase_create("continuity"), *known;
 	SRunner	*sr;
 	int	 nf;
 
@@ -888,6 +933,11 @@ main(void)
 	tcase_add_test(tcc, test_snapshot_continuity_demo);
 	tcase_set_timeout(tcc, 600);
 	suite_add_tcase(s, tcc);
+	if (getenv("SIGNETD_KNOWN_BUGS") != NULL) {
+		known = tcase_create("known");
+		tcase_add_test(known, test_snapshot_heap_capacity_restored);
+		suite_add_tcase(s, known);
+	}
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
