@@ -187,6 +187,7 @@ TAILQ_HEAD(nj_proclru, nj_proc);
 struct netjoin {
 	int64_t			 window;
 	int64_t			 suppress;
+	uint64_t		 budget;	/* state_memory, bytes */
 	struct cidr_list	 internal;
 	struct intern		*in;		/* borrowed */
 	struct sipkey		 sk;
@@ -1730,6 +1731,7 @@ netjoin_new(const struct conf *cf, struct intern *in, const struct sipkey *sk,
 	nj = xcalloc(1, sizeof(*nj));
 	nj->window = cf->window;
 	nj->suppress = cf->suppress;
+	nj->budget = cf->state_memory;
 	cidr_list_init(&nj->internal);
 	cidr_list_copy(&nj->internal, &cf->internal);
 	nj->in = in;
@@ -1950,6 +1952,7 @@ void
 netjoin_reconf(struct netjoin *nj, const struct conf *cf)
 {
 	nj->suppress = cf->suppress;
+	nj->budget = cf->state_memory;
 	cidr_list_copy(&nj->internal, &cf->internal);
 }
 
@@ -2461,10 +2464,15 @@ nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
 		return (snapshot_fail(r, "more entries than ids"));
 	/*
 	 * The heap's capacity is counted in the state's bytes: restored as
-	 * it was, so that the memory budget bites where it would have. A
-	 * capacity out of proportion with the groups is not trusted.
+	 * it was, so that the memory budget bites where it would have. The
+	 * array never shrinks, so it may be far larger than the groups now
+	 * held: any size it grows to (64 doubled) is taken, up to what the
+	 * budget allows, which it never outgrows (a group in the heap costs
+	 * some 250 bytes, its slot 8 at most).
 	 */
-	if (cap >= ld.nheap && cap <= 2 * ld.ngroups + 64 && cap > 0) {
+	if (cap >= ld.nheap && cap > 0 && (cap <= 2 * ld.ngroups + 64 ||
+	    (cap % 64 == 0 && (cap & (cap - 1)) == 0 &&
+	    cap <= nj->budget / sizeof(*nj->heap)))) {
 		nj->heap = xreallocarray(NULL, cap, sizeof(*nj->heap));
 		nj->capheap = cap;
 		nj_bytes_add(nj, cap * sizeof(*nj->heap));
