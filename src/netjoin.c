@@ -2468,11 +2468,13 @@ nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
 	 * array never shrinks, so it may be far larger than the groups now
 	 * held: any size it grows to (64 doubled) is taken, up to what the
 	 * budget allows, which it never outgrows (a group in the heap costs
-	 * some 250 bytes, its slot 8 at most).
+	 * some 250 bytes, its slot 8 at most), and to twice the groups
+	 * there can be.
 	 */
 	if (cap >= ld.nheap && cap > 0 && (cap <= 2 * ld.ngroups + 64 ||
 	    (cap % 64 == 0 && (cap & (cap - 1)) == 0 &&
-	    cap <= nj->budget / sizeof(*nj->heap)))) {
+	    cap <= nj->budget / sizeof(*nj->heap) &&
+	    cap <= 2 * ((uint64_t)POOL_MAXID + 1)))) {
 		nj->heap = xreallocarray(NULL, cap, sizeof(*nj->heap));
 		nj->capheap = cap;
 		nj_bytes_add(nj, cap * sizeof(*nj->heap));
