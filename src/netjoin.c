@@ -96,6 +96,12 @@ struct nj_key {
 	 * second more of either is harmless. Bad facts are exact.
 	 */
 	uint32_t	 good_s;
+	/*
+	 * While bad_hi is NJ_NONE (no bad fact held), bad_lo is the exact
+	 * time of the fact whose details the key has, or NJ_NONE: an alert
+	 * still tells it once the fact has aged out, whether the sweep has
+	 * been by or not.
+	 */
 	int64_t		 bad_lo;
 	int64_t		 bad_hi;
 };
@@ -181,6 +187,7 @@ TAILQ_HEAD(nj_proclru, nj_proc);
 struct netjoin {
 	int64_t			 window;
 	int64_t			 suppress;
+	uint64_t		 budget;	/* state_memory, bytes */
 	struct cidr_list	 internal;
 	struct intern		*in;		/* borrowed */
 	struct sipkey		 sk;
@@ -431,10 +438,15 @@ nj_bytes_sub(struct netjoin *nj, size_t n)
  */
 #define NJ_ROOM		4
 
+/*
+ * Fewer than NJ_ROOM ids left, counting the free list: a free list of
+ * one id is not room for a record that adds two keys once every fresh
+ * id has been handed out.
+ */
 static int
 nj_pool_tight(const struct pool *p)
 {
-	return (p->free == 0 && p->fresh > POOL_MAXID - NJ_ROOM);
+	return (p->n > POOL_MAXID - NJ_ROOM);
 }
 
 static void
@@ -820,8 +832,10 @@ nj_key_age(struct netjoin *nj, struct nj_key *k)
 {
 	int64_t	 hz = nj_horizon(nj);
 
-	if (k->bad_hi != NJ_NONE && k->bad_hi < hz)
-		k->bad_lo = k->bad_hi = NJ_NONE;
+	if (k->bad_hi != NJ_NONE && k->bad_hi < hz) {
+		k->bad_lo = k->bad_hi;	/* the time of the details */
+		k->bad_hi = NJ_NONE;
+	}
 	if (k->good_s != 0 && nj_key_good_last(k) < hz)
 		k->good_s = 0;
 }
@@ -1185,7 +1199,7 @@ nj_alert_signature(const struct netjoin *nj, const struct nj_key *k,
 	a->has_sig = 1;
 	a->sig_signed = TRI_UNKNOWN;
 	a->sig_trusted = TRI_UNKNOWN;
-	a->sig_time = k->bad_hi != NJ_NONE ? k->bad_hi : nj_key_good_last(k);
+	a->sig_time = k->bad_hi != NJ_NONE ? k->bad_hi : k->bad_lo;
 	if (nj_key_sig(nj, k) == 0)
 		return;
 	g = nj_sig(nj, nj_key_sig(nj, k));
@@ -1495,8 +1509,11 @@ nj_key_fact(struct netjoin *nj, uint32_t kid, const struct rec *r,
 		nj_key_bad(nj, kid, r, status);
 		return;
 	}
-	if (k->bad_hi == NJ_NONE && r->time >= nj_key_good_last(k))
+	if (k->bad_hi == NJ_NONE && (k->bad_lo == NJ_NONE ||
+	    r->time >= k->bad_lo)) {
 		nj_key_details(nj, k, r, status);
+		k->bad_lo = r->time;
+	}
 	if (r->time > nj_key_good_last(k))
 		nj_key_set_good(k, r->time);
 	for (gid = k->groups; gid != 0; gid = nj_group(nj, gid)->kl.next)
@@ -1714,6 +1731,7 @@ netjoin_new(const struct conf *cf, struct intern *in, const struct sipkey *sk,
 	nj = xcalloc(1, sizeof(*nj));
 	nj->window = cf->window;
 	nj->suppress = cf->suppress;
+	nj->budget = cf->state_memory;
 	cidr_list_init(&nj->internal);
 	cidr_list_copy(&nj->internal, &cf->internal);
 	nj->in = in;
@@ -1934,6 +1952,7 @@ void
 netjoin_reconf(struct netjoin *nj, const struct conf *cf)
 {
 	nj->suppress = cf->suppress;
+	nj->budget = cf->state_memory;
 	cidr_list_copy(&nj->internal, &cf->internal);
 }
 
@@ -2022,12 +2041,11 @@ nj_save_key(struct snapshot_w *w, const struct nj_saving *sv, uint32_t kid)
 	snapshot_put_u8(w, (uint8_t)(g != NULL ? g->is_signed : TRI_UNKNOWN));
 	snapshot_put_u8(w, (uint8_t)(g != NULL ? g->is_trusted : TRI_UNKNOWN));
 	snapshot_put_u8(w, g != NULL ? g->source : 0);
-	snapshot_put_i64(w, k->bad_lo);
+	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_lo : NJ_NONE);
 	snapshot_put_i64(w, k->bad_hi);
 	snapshot_put_i64(w, nj_key_good_last(k));
-	/* the time of the details; read back only for older files' sake */
-	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_hi :
-	    nj_key_good_last(k));
+	/* the time of the details */
+	snapshot_put_i64(w, k->bad_hi != NJ_NONE ? k->bad_hi : k->bad_lo);
 	snapshot_put_str(w, g != NULL ? g->status : NULL);
 	snapshot_put_str(w, g != NULL ? g->signer : NULL);
 	snapshot_put_str(w, g != NULL ? g->issuer : NULL);
@@ -2385,7 +2403,7 @@ nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 	}
 	kid = nj_key_add(nj, kr.device, kr.sha1, kr.path, h);
 	k = nj_key(nj, kid);
-	k->bad_lo = kr.bad_lo;
+	k->bad_lo = kr.bad_hi != NJ_NONE ? kr.bad_lo : kr.fact_time;
 	k->bad_hi = kr.bad_hi;
 	if (kr.good_last != NJ_NONE)
 		nj_key_set_good(k, kr.good_last);
@@ -2446,10 +2464,17 @@ nj_load_keys(struct netjoin *nj, struct snapshot_r *r)
 		return (snapshot_fail(r, "more entries than ids"));
 	/*
 	 * The heap's capacity is counted in the state's bytes: restored as
-	 * it was, so that the memory budget bites where it would have. A
-	 * capacity out of proportion with the groups is not trusted.
+	 * it was, so that the memory budget bites where it would have. The
+	 * array never shrinks, so it may be far larger than the groups now
+	 * held: any size it grows to (64 doubled) is taken, up to what the
+	 * budget allows, which it never outgrows (a group in the heap costs
+	 * some 250 bytes, its slot 8 at most), and to twice the groups
+	 * there can be.
 	 */
-	if (cap >= ld.nheap && cap <= 2 * ld.ngroups + 64 && cap > 0) {
+	if (cap >= ld.nheap && cap > 0 && (cap <= 2 * ld.ngroups + 64 ||
+	    (cap % 64 == 0 && (cap & (cap - 1)) == 0 &&
+	    cap <= nj->budget / sizeof(*nj->heap) &&
+	    cap <= 2 * ((uint64_t)POOL_MAXID + 1)))) {
 		nj->heap = xreallocarray(NULL, cap, sizeof(*nj->heap));
 		nj->capheap = cap;
 		nj_bytes_add(nj, cap * sizeof(*nj->heap));

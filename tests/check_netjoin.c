@@ -235,6 +235,78 @@ START_TEST(test_netjoin_lapsed_group_swept)
 }
 END_TEST
 
+/* Every alert's signature time, beside what sinkbuf keeps of it. */
+struct sigtimes {
+	struct sinkbuf	 sb;
+	int64_t		 t[256];
+};
+
+static void
+sigtimes_emit(void *arg, const struct alert *a)
+{
+	struct sigtimes	*st = arg;
+
+	st->t[st->sb.n] = a->has_sig ? a->sig_time : -1;
+	sinkbuf_emit(&st->sb, a);
+}
+
+/*
+ * The signature time of an alert is that of the fact whose details it
+ * carries, whether the expiry sweep has aged that fact out of the key
+ * or not: a bad fact at T0, a match at T0 + 23.5 h, a suppressed one at
+ * T0 + 23 h 50; the watermark passes T0 + W (the fact is gone) before
+ * the suppression interval ends. Live (ticks) and replay must agree.
+ */
+static void
+sigtime_run(int sweep)
+{
+	static struct sigtimes	 st;
+	struct alert_sink	 sink = { sigtimes_emit, &st };
+	struct sipkey		 sk = { 1, 2 };
+	struct engine		*x;
+	struct rec		 r;
+	int64_t			 m = 60 * T_SEC;
+
+	memset(&st, 0, sizeof(st));
+	x = engine_new(cf, &sink, &sk);
+	r = mk_cert("dev1", T0, 0xaa, TRI_FALSE, TRI_FALSE);
+	engine_push(x, &r, T0, 0);
+	r = mk_net("dev1", T0 + 23 * T_HOUR + 30 * m, 0xaa, "81.2.69.142");
+	engine_push(x, &r, T0, 0);
+	r = mk_net("dev1", T0 + 23 * T_HOUR + 50 * m, 0xaa, "81.2.69.142");
+	engine_push(x, &r, T0, 0);
+	ck_assert_uint_eq(st.sb.n, 1);
+	ck_assert_int_eq(st.t[0], T0);
+	/* watermark T0 + 24 h 15: the fact at T0 is past the horizon */
+	r = mk_cert("dev2", T0 + 24 * T_HOUR + 20 * m, 0xbb, TRI_TRUE,
+	    TRI_TRUE);
+	engine_push(x, &r, T0, 0);
+	if (sweep)
+		engine_tick(x, T0, 1000000);
+	ck_assert_uint_eq(st.sb.n, 1);
+	/* watermark T0 + 24 h 35: the suppression interval is over */
+	r = mk_cert("dev2", T0 + 24 * T_HOUR + 40 * m, 0xbb, TRI_TRUE,
+	    TRI_TRUE);
+	engine_push(x, &r, T0, 0);
+	ck_assert_uint_eq(st.sb.n, 2);
+	ck_assert_uint_eq(st.sb.v[1].count, 1);
+	ck_assert_str_eq(st.sb.v[1].status, "Unsigned");
+	ck_assert_int_eq(st.t[1], T0);
+	engine_free(x);
+}
+
+START_TEST(test_netjoin_sigtime_unswept)
+{
+	sigtime_run(0);
+}
+END_TEST
+
+START_TEST(test_netjoin_sigtime_swept)
+{
+	sigtime_run(1);
+}
+END_TEST
+
 START_TEST(test_netjoin_no_suppression)
 {
 	int	 i;
@@ -505,6 +577,8 @@ main(void)
 	tcase_add_test(tc, test_netjoin_no_suppression);
 	tcase_add_test(tc, test_netjoin_lapsed_group_unswept);
 	tcase_add_test(tc, test_netjoin_lapsed_group_swept);
+	tcase_add_test(tc, test_netjoin_sigtime_unswept);
+	tcase_add_test(tc, test_netjoin_sigtime_swept);
 	tcase_add_test(tc, test_netjoin_groups_by_remote_ip);
 	tcase_add_test(tc, test_netjoin_qualification);
 	tcase_add_test(tc, test_netjoin_missing_pid_and_sha1);

@@ -3,8 +3,16 @@
  */
 #include "testutil.h"
 
+#include "conf.h"
 #include "itab.h"
 #include "pool.h"
+
+/*
+ * White box: netjoin's use of the id limit cannot be reached through
+ * its interface without 134M entries, so its code is compiled in here
+ * and its pools are set up as if they had been used that far.
+ */
+#include "netjoin.c"
 
 struct item {
 	uint64_t	 key;
@@ -213,6 +221,74 @@ START_TEST(test_pool_itab_hint)
 }
 END_TEST
 
+static void
+count_alert(void *arg, const struct alert *a)
+{
+	(void)a;
+	(*(size_t *)arg)++;
+}
+
+/*
+ * Every key id has been handed out and one key was freed since: the
+ * free list holds one id. A Sysmon load adds two keys (by hash and by
+ * path): netjoin must make room first (evicting the oldest keys, as
+ * over budget), not take the one free id and then abort on the second.
+ */
+START_TEST(test_pool_netjoin_ids_run_out)
+{
+	struct sipkey	 sk = { 1, 2 };
+	size_t		 nalerts = 0;
+	struct alert_sink sink = { count_alert, &nalerts };
+	struct conf	*cf = conf_new();
+	struct intern	 in;
+	struct netjoin	*nj;
+	struct rec	 r;
+	char		**chunk;
+	uint32_t	 id;
+	int		 i;
+
+	intern_init(&in, &sk);
+	nj = netjoin_new(cf, &in, &sk, &sink);
+	for (i = 0; i < 3; i++) {
+		r = mk_cert("dev1", T0 + i * T_SEC, (uint8_t)(0x10 + i),
+		    TRI_TRUE, TRI_TRUE);
+		netjoin_fact(nj, &r);
+	}
+	ck_assert_uint_eq(nj->st.keys, 3);
+	/* as if ids 5 .. POOL_MAXID were taken too, and id 4 was freed */
+	id = pool_get(&nj->kpool);
+	ck_assert_uint_eq(id, 4);
+	pool_put(&nj->kpool, id);
+	chunk = calloc((POOL_MAXID >> POOL_SHIFT) + 1, sizeof(*chunk));
+	ck_assert_ptr_nonnull(chunk);
+	chunk[0] = nj->kpool.chunk[0];
+	free(nj->kpool.chunk);
+	nj->kpool.chunk = chunk;
+	nj->kpool.nchunk = (POOL_MAXID >> POOL_SHIFT) + 1;
+	nj->kpool.fresh = POOL_MAXID + 1;
+	nj->kpool.n = POOL_MAXID - 1;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = REC_LOAD;
+	r.source = SRC_SYSMON;
+	r.time = T0 + 10 * T_SEC;
+	r.device = S("dev1");
+	r.path = S("C:\\X\\Y.dll");
+	set_sha1(&r, 0x77);
+	r.is_signed = TRI_TRUE;
+	r.is_trusted = TRI_FALSE;
+	r.status = S("Expired");
+	netjoin_fact(nj, &r);
+	/* the three oldest keys went, counted, to leave NJ_ROOM ids */
+	ck_assert_uint_eq(nj->st.evicted_keys, 3);
+	ck_assert_uint_eq(nj->st.keys, 2);
+	ck_assert_uint_eq(nj->kpool.n, POOL_MAXID - NJ_ROOM + 2);
+	netjoin_free(nj);
+	intern_clear(&in);
+	conf_free(cf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -226,6 +302,7 @@ main(void)
 	tcase_add_test(tc, test_pool_itab_collisions);
 	tcase_add_test(tc, test_pool_itab_churn);
 	tcase_add_test(tc, test_pool_itab_hint);
+	tcase_add_test(tc, test_pool_netjoin_ids_run_out);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -299,6 +299,90 @@ START_TEST(test_snapshot_continuity_budget)
 }
 END_TEST
 
+/*
+ * The state's byte count drives the memory budget: a restored engine
+ * counts what the one that saved did, at every split of the stream.
+ */
+START_TEST(test_snapshot_bytes_restored)
+{
+	struct rec	 v[256];
+	struct alog	 l;
+	struct conf	*c = conf_new();
+	struct engine	*e;
+	uint64_t	 nb, eb, keys, groups;
+	size_t		 n = hand_stream(v), k;
+
+	memset(&l, 0, sizeof(l));
+	for (k = 0; k <= n; k++) {
+		e = mk_engine(c, &l, 1);
+		run_recs(e, v, 0, k);
+		nb = engine_netjoin_stats(e)->bytes;
+		keys = engine_netjoin_stats(e)->keys;
+		groups = engine_netjoin_stats(e)->groups;
+		eb = engine_stats(e)->bytes;
+		e = restart(e, c, &l, NOW(k));
+		ck_assert_msg(engine_netjoin_stats(e)->bytes == nb,
+		    "split %zu: netjoin bytes %llu, restored %llu", k,
+		    (unsigned long long)nb,
+		    (unsigned long long)engine_netjoin_stats(e)->bytes);
+		ck_assert_uint_eq(engine_netjoin_stats(e)->keys, keys);
+		ck_assert_uint_eq(engine_netjoin_stats(e)->groups, groups);
+		ck_assert_msg(engine_stats(e)->bytes == eb,
+		    "split %zu: bytes %llu, restored %llu", k,
+		    (unsigned long long)eb,
+		    (unsigned long long)engine_stats(e)->bytes);
+		engine_free(e);
+	}
+	alog_clear(&l);
+	conf_free(c);
+}
+END_TEST
+
+/*
+ * The suppression heap's array never shrinks and its capacity is
+ * counted in st.bytes: a load takes the saved capacity even when it is
+ * more than twice the groups plus 64. 65 groups suppressed at once
+ * grow it to 128 entries; once they have lapsed and gone, a restart
+ * must still count those 512 bytes.
+ */
+START_TEST(test_snapshot_heap_capacity_restored)
+{
+	struct alog	 l;
+	struct conf	*c = conf_new();
+	struct engine	*e;
+	struct rec	 r;
+	char		 ip[32];
+	uint64_t	 eb;
+	int		 i, j;
+
+	memset(&l, 0, sizeof(l));
+	e = mk_engine(c, &l, 1);
+	r = mk_cert("d1", T0, 0xaa, TRI_FALSE, TRI_FALSE);
+	engine_push(e, &r, NOW(0), 0);
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < 65; i++) {
+			snprintf(ip, sizeof(ip), "81.2.%d.%d", i / 200, 1 + i % 200);
+			r = mk_net("d1", T0 + j * T_SEC, 0xaa, ip);
+			engine_push(e, &r, NOW(0), 0);
+		}
+	ck_assert_uint_eq(l.n, 65);
+	r = mk_cert("d2", T0 + 2 * T_HOUR, 0xbb, TRI_TRUE, TRI_TRUE);
+	engine_push(e, &r, NOW(0), 0);
+	ck_assert_uint_eq(l.n, 130);
+	r = mk_cert("d2", T0 + 30 * T_HOUR, 0xbb, TRI_TRUE, TRI_TRUE);
+	engine_push(e, &r, NOW(0), 0);
+	for (i = 0; i < 10; i++)
+		engine_tick(e, NOW(0), 1000000);
+	ck_assert_uint_eq(engine_netjoin_stats(e)->groups, 0);
+	eb = engine_stats(e)->bytes;
+	e = restart(e, c, &l, NOW(0));
+	ck_assert_uint_eq(engine_stats(e)->bytes, eb);
+	engine_free(e);
+	alog_clear(&l);
+	conf_free(c);
+}
+END_TEST
+
 /* --- the demo stream, through the pipeline ---------------------------- */
 
 struct lines {
@@ -831,6 +915,8 @@ main(void)
 	tcase_add_test(tc, test_snapshot_crc32c);
 	tcase_add_test(tc, test_snapshot_every_section);
 	tcase_add_test(tc, test_snapshot_round_trip);
+	tcase_add_test(tc, test_snapshot_bytes_restored);
+	tcase_add_test(tc, test_snapshot_heap_capacity_restored);
 	tcase_add_test(tc, test_snapshot_flipped_byte);
 	tcase_add_test(tc, test_snapshot_truncated);
 	tcase_add_test(tc, test_snapshot_foreign);
