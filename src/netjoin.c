@@ -222,7 +222,6 @@ struct netjoin {
 	struct netjoin_stats	 st;
 };
 
-static int64_t	nj_deadline(const struct netjoin *, const struct nj_group *);
 static void	nj_heap_remove(struct netjoin *, uint32_t);
 static void	nj_wait_age(struct netjoin *, struct nj_group *);
 static int	nj_group_idle(const struct netjoin *,
@@ -761,7 +760,7 @@ nj_key_find(struct netjoin *nj, const struct istr *dev, const uint8_t *sha1,
 	return (0);
 }
 
-/* A new key: dev and path are references it takes over. */
+/* A new key: its class takes a reference to dev; path's it takes over. */
 static uint32_t
 nj_key_add(struct netjoin *nj, struct istr *dev, const uint8_t *sha1,
     struct istr *path, uint64_t h)
@@ -772,7 +771,6 @@ nj_key_add(struct netjoin *nj, struct istr *dev, const uint8_t *sha1,
 	id = nj_pool_get(&nj->kpool);
 	k = nj_key(nj, id);
 	k->cls = nj_cls_get(nj, dev, 0);
-	intern_put(nj->in, dev);
 	if (path != NULL) {
 		memcpy(k->id, &path, sizeof(path));
 		k->cls |= NJ_PATHKEY;
@@ -790,8 +788,8 @@ static uint32_t
 nj_key_get(struct netjoin *nj, const struct slice *dev, const uint8_t *sha1,
     const struct slice *path)
 {
-	struct istr	*d, *ps = NULL;
-	uint64_t	 h = 0;
+	struct istr	*d, *held = NULL, *ps = NULL;
+	uint64_t	 h;
 	uint32_t	 id;
 	const char	*pp = path != NULL ? path->p : NULL;
 	size_t		 pl = path != NULL ? path->n : 0;
@@ -800,16 +798,16 @@ nj_key_get(struct netjoin *nj, const struct slice *dev, const uint8_t *sha1,
 		h = nj_key_hash(nj, d, sha1, pp, pl);
 		if ((id = nj_key_find(nj, d, sha1, pp, pl, h)) != 0)
 			return (id);
-	}
-	/* Hashed once: a device met for the first time has no hash yet. */
-	if (d == NULL) {
-		d = intern_get(nj->in, dev->p, dev->n);
+	} else {
+		/* A device met for the first time: held until its class is. */
+		d = held = intern_get(nj->in, dev->p, dev->n);
 		h = nj_key_hash(nj, d, sha1, pp, pl);
-	} else
-		d = intern_get(nj->in, dev->p, dev->n);
+	}
 	if (path != NULL)
 		ps = intern_get_lower(nj->in, path->p, path->n);
-	return (nj_key_add(nj, d, sha1, ps, h));
+	id = nj_key_add(nj, d, sha1, ps, h);
+	intern_put(nj->in, held);
+	return (id);
 }
 
 static void
@@ -1788,19 +1786,6 @@ nj_expire_group(struct netjoin *nj, uint32_t gid)
 		nj_group_free(nj, gid);
 }
 
-static void
-nj_expire_key(struct netjoin *nj, uint32_t kid)
-{
-	nj_key_maybe_free(nj, kid);
-}
-
-static void
-nj_expire_proc(struct netjoin *nj, struct nj_proc *p)
-{
-	if (p->time < nj_horizon(nj))
-		nj_proc_free(nj, p);
-}
-
 /*
  * Examine up to `budget' entries of one table from where the sweep last
  * stopped. Keys and groups are walked in pool order, which is memory
@@ -1829,7 +1814,7 @@ nj_sweep(struct netjoin *nj, unsigned which, size_t budget)
 			    p->time >= nj_horizon(nj))
 				(*cur)++;
 			else
-				nj_expire_proc(nj, p);
+				nj_proc_free(nj, p);
 			continue;
 		}
 		/* a free item is zeroed: no key, no class */
@@ -1838,7 +1823,7 @@ nj_sweep(struct netjoin *nj, unsigned which, size_t budget)
 		if (which == 0 && nj_group(nj, id)->key != 0)
 			nj_expire_group(nj, id);
 		else if (which == 1 && nj_key(nj, id)->cls != 0)
-			nj_expire_key(nj, id);
+			nj_key_maybe_free(nj, id);
 	}
 	return (done);
 }
@@ -2414,6 +2399,7 @@ nj_load_key(struct netjoin *nj, struct snapshot_r *r, struct nj_loading *ld)
 		nj_cls_put(nj, k->cls & NJ_CLSID);
 		k->cls = (k->cls & NJ_PATHKEY) | cls;
 	}
+	intern_put(nj->in, kr.device);	/* its classes hold their own */
 	return (nj_load_groups(nj, r, kid, ld));
 }
 
